@@ -8,6 +8,17 @@ public sealed record SiteDataset(string Source, IReadOnlyList<string> CohortColu
 {
     public long Rows => Buildings.Sum(b => (long)b.Hours);
 
+    /// <summary>Last hour (hours since the Unix epoch) present in any building, or null when empty.</summary>
+    public long? LastHour => Buildings.SelectMany(b => b.Segments).Select(s => (long?)(s.StartHour + s.Length - 1)).Max();
+
+    /// <summary>Splits off the last <paramref name="days"/> days (by the latest timestamp of the site) as the test period.</summary>
+    public (SiteDataset Train, SiteDataset Test) SplitLastDays(int days)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(days);
+        long last = LastHour ?? throw new InvalidDataException($"{Source}: no rows to split into train and test periods.");
+        return SplitAt(last + 1 - days * 24L);
+    }
+
     /// <summary>Splits every building at <paramref name="splitHour"/>: rows before it go to the first dataset.</summary>
     public (SiteDataset Before, SiteDataset FromSplit) SplitAt(long splitHour)
     {

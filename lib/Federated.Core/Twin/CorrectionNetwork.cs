@@ -1,0 +1,39 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Federated.Core.Twin;
+
+/// <summary>
+/// The shared part of the twin: a small MLP giving a correction to dT/dt (K/h) for what the RC physics cannot
+/// explain (occupancy gains, infiltration). Its parameters, in registration order, form the shared vector.
+/// </summary>
+public sealed class CorrectionNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _input;
+    private readonly Linear _hidden;
+    private readonly Linear _output;
+
+    public CorrectionNetwork(int features, int width) : base(nameof(CorrectionNetwork))
+    {
+        _input = nn.Linear(features, width);
+        _hidden = nn.Linear(width, width);
+        _output = nn.Linear(width, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>[N, features] → [N] correction in K/h.</summary>
+    public override Tensor forward(Tensor features) =>
+        _output.forward(_hidden.forward(_input.forward(features).tanh()).tanh()).squeeze(-1);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _input.Dispose();
+            _hidden.Dispose();
+            _output.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

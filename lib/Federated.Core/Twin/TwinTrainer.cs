@@ -1,0 +1,150 @@
+using Federated.Core.Data;
+using Federated.Core.Federation;
+using Federated.Core.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Federated.Core.Twin;
+
+/// <summary>
+/// Trains and evaluates one site's twin. The correction network is replaced by the global model at the start of
+/// every round; the buildings' physical parameters and their optimiser state stay here across rounds.
+/// Not thread-safe: a participant runs one round at a time.
+/// </summary>
+public sealed class TwinTrainer : ILocalTrainer, IDisposable
+{
+    private const double EfficiencyPriorWeight = 1e-3;
+    private const int ForecastChunk = 4096;
+
+    private readonly WindowIndex _train;
+    private readonly SiteDataset _test;
+    private readonly ILogger _logger;
+    private readonly optim.Optimizer _physicsOptimizer;
+
+    public TwinTrainer(SiteDataset train, SiteDataset test, TwinOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+        Options = options;
+        _train = new WindowIndex(train, options.Horizon);
+        _test = test;
+        if (_train.Count == 0)
+        {
+            throw new InvalidDataException(
+                $"{train.Source}: no gap-free run of {options.Horizon + 1} hours in the training period, so the twin has nothing to learn from.");
+        }
+        Twin = new BuildingThermalTwin(train.Buildings.Select(b => b.BuildingId).ToList(), options, TorchRuntime.Initialize(_logger));
+        _physicsOptimizer = optim.Adam([Twin.PhysicsRaw], options.PhysicsLearningRate);
+        Layout = TwinSharedModel.Layout(options);
+    }
+
+    public TwinOptions Options { get; }
+    public SharedLayout Layout { get; }
+    public BuildingThermalTwin Twin { get; }
+
+    /// <summary>Training windows available: the FedAvg weight of this site.</summary>
+    public long SampleCount => _train.Count;
+
+    public Task<LocalUpdate> TrainAsync(ReadOnlyMemory<float> globalShared, TrainingPlan plan, CancellationToken cancellationToken) =>
+        Task.Run(() => Train(globalShared.Span, plan, progress: null, cancellationToken), cancellationToken);
+
+    public Task<EvaluationSums> EvaluateAsync(ReadOnlyMemory<float> globalShared, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            TwinSharedModel.Load(Twin.Correction, globalShared.Span);
+            return Forecast(_test, cancellationToken).Errors();
+        }, cancellationToken);
+
+    /// <summary>Runs the plan's local steps from <paramref name="globalShared"/>; reports (step, loss) when asked.</summary>
+    public LocalUpdate Train(ReadOnlySpan<float> globalShared, TrainingPlan plan, IProgress<(int Step, double Loss)>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.LocalSteps < 1 || plan.BatchSize < 1 || !(plan.LearningRate > 0))
+        {
+            throw new ArgumentException($"Training plan needs LocalSteps ≥ 1, BatchSize ≥ 1 and LearningRate > 0; got {plan}.", nameof(plan));
+        }
+        TwinSharedModel.Load(Twin.Correction, globalShared);
+        var start = globalShared.ToArray();
+        using var sharedOptimizer = optim.Adam(Twin.Correction.parameters(), plan.LearningRate);
+        var random = new Random(HashCode.Combine(plan.Seed, plan.Round));
+        using var generator = new Generator((ulong)random.NextInt64(), Twin.Device);
+        var windows = new int[Math.Min(plan.BatchSize, _train.Count)];
+        double lossSum = 0;
+        for (int step = 1; step <= plan.LocalSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (int i = 0; i < windows.Length; i++)
+            {
+                windows[i] = random.Next(_train.Count);
+            }
+            using var scope = NewDisposeScope();
+            using var batch = WindowBatch.Create(_train, windows, b => b, Options.CohortBuckets, Twin.Device);
+            var loss = Loss(batch, generator, out _);
+            sharedOptimizer.zero_grad();
+            _physicsOptimizer.zero_grad();
+            loss.backward();
+            sharedOptimizer.step();
+            _physicsOptimizer.step();
+            double value = loss.item<float>();
+            lossSum += value;
+            progress?.Report((step, value));
+        }
+        var trained = TwinSharedModel.Flatten(Twin.Correction);
+        for (int i = 0; i < trained.Length; i++)
+        {
+            trained[i] -= start[i];
+        }
+        double meanLoss = lossSum / plan.LocalSteps;
+        _logger.LogDebug("Round {Round}: {Steps} local steps, mean loss {Loss:F4}", plan.Round, plan.LocalSteps, meanLoss);
+        return new LocalUpdate(trained, _train.Count, meanLoss);
+    }
+
+    /// <summary>Data fit of the rollout + weighted physics residual + the weak efficiency prior.</summary>
+    internal Tensor Loss(WindowBatch batch, Generator? generator, out Tensor dataLoss)
+    {
+        var predicted = Twin.Rollout(batch, out var corrections);
+        dataLoss = nn.functional.mse_loss(predicted, batch.Target);
+        var residual = Twin.PhysicsResidual(batch, predicted, corrections, generator);
+        var efficiency = Twin.Physical(batch.Buildings).Efficiency;
+        var prior = ((efficiency - Options.NameplateEfficiency) / Options.EfficiencyPriorStd).square().mean();
+        return dataLoss + (Options.PhysicsWeight * residual.square().mean()) + (EfficiencyPriorWeight * prior);
+    }
+
+    /// <summary>Forecasts every row of <paramref name="dataset"/> <see cref="TwinOptions.Horizon"/> hours ahead with the current model.</summary>
+    public SiteForecast Forecast(SiteDataset dataset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        int lead = Options.Horizon;
+        var index = new WindowIndex(dataset, lead);
+        var predicted = dataset.Buildings.Select(b => (IReadOnlyList<float[]>)b.Segments.Select(s => Enumerable.Repeat(float.NaN, s.Length).ToArray()).ToList()).ToList();
+        var slots = dataset.Buildings.Select(b => (long)Twin.SlotOf(b.BuildingId)).ToArray();
+        var chunk = new int[Math.Min(ForecastChunk, Math.Max(index.Count, 1))];
+        using var noGrad = no_grad();
+        for (int first = 0; first < index.Count; first += chunk.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = Math.Min(chunk.Length, index.Count - first);
+            for (int i = 0; i < n; i++) chunk[i] = first + i;
+            using var scope = NewDisposeScope();
+            using var batch = WindowBatch.Create(index, chunk.AsSpan(0, n), b => slots[b], Options.CohortBuckets, Twin.Device);
+            var last = Twin.Rollout(batch, out _)[.., -1].cpu().data<float>().ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                var (b, s, start) = index[first + i];
+                predicted[b][s][start + lead] = last[i];
+            }
+        }
+        return new SiteForecast(dataset, lead, predicted);
+    }
+
+    public void Dispose()
+    {
+        _physicsOptimizer.Dispose();
+        Twin.Dispose();
+    }
+}

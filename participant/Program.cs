@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Federated.Participant.Commands;
+
+var root = new RootCommand("Federated participant: keeps a site's data on site, trains the building twin locally and takes part in federated rounds.");
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(TrainLocalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
