@@ -5,4 +5,5 @@ var root = new RootCommand("Federated participant: keeps a site's data on site, 
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainLocalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

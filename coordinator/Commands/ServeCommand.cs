@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Globalization;
+using Federated.Coordinator.Hosting;
+
+namespace Federated.Coordinator.Commands;
+
+/// <summary><c>coordinator serve --config federation.json [--urls URL] [--rounds N] [--min-participants N] [--out DIR]</c>.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "JSON configuration file (a \"Federation\" section, optionally \"Urls\"); see coordinator/federation.example.json." };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. http://0.0.0.0:5000 (h2c)." };
+        var rounds = new Option<int?>("--rounds") { Description = "Overrides Federation:Rounds." };
+        var minParticipants = new Option<int?>("--min-participants") { Description = "Overrides Federation:MinParticipants." };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Overrides Federation:OutDir (checkpoints and report.json)." };
+        var command = new Command("serve", "Run a coordinator until the run ends (or Ctrl+C). Other settings: --Federation:Key=value.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.Options.Add(config);
+        command.Options.Add(urls);
+        command.Options.Add(rounds);
+        command.Options.Add(minParticipants);
+        command.Options.Add(outDir);
+        command.SetAction(async (ParseResult result, CancellationToken ct) =>
+        {
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (result.GetValue(urls) is { } u) overrides["Urls"] = u;
+            if (result.GetValue(rounds) is { } r) overrides["Federation:Rounds"] = r.ToString(CultureInfo.InvariantCulture);
+            if (result.GetValue(minParticipants) is { } m) overrides["Federation:MinParticipants"] = m.ToString(CultureInfo.InvariantCulture);
+            if (result.GetValue(outDir) is { } o) overrides["Federation:OutDir"] = o.FullName;
+            var app = CoordinatorHost.Build(result.UnmatchedTokens.ToArray(), result.GetValue(config)?.FullName, overrides);
+            await using (app.ConfigureAwait(false))
+            {
+                await app.RunAsync(ct).ConfigureAwait(false);
+                return app.GetFederationRun().Ended is { IsCompletedSuccessfully: true } ended && !ended.Result.Completed ? 2 : 0;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,73 @@
+using Federated.Coordinator.Federation;
+using Federated.Coordinator.Models;
+
+namespace Federated.Coordinator.Hosting;
+
+/// <summary>A coordinator started inside this process on 127.0.0.1 with an ephemeral port (demo, benchmarks, tests).</summary>
+internal sealed class InProcessCoordinator : IAsyncDisposable
+{
+    private InProcessCoordinator(WebApplication app, Uri address)
+    {
+        App = app;
+        Address = address;
+    }
+
+    public WebApplication App { get; }
+
+    /// <summary>http://127.0.0.1:PORT (h2c).</summary>
+    public Uri Address { get; }
+
+    public FederationRun Run => App.GetFederationRun();
+
+    /// <summary>
+    /// Starts a coordinator with <paramref name="settings"/> (configuration keys such as "Federation:Rounds");
+    /// <paramref name="modelSource"/> replaces the configured initial model when given.
+    /// <paramref name="quiet"/> drops all logging providers (for live console displays).
+    /// </summary>
+    public static async Task<InProcessCoordinator> StartAsync(
+        IReadOnlyDictionary<string, string?> settings,
+        IGlobalModelSource? modelSource = null,
+        bool quiet = false,
+        Action<WebApplicationBuilder>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase) { ["Urls"] = "http://127.0.0.1:0" };
+        var app = CoordinatorHost.Build([], null, all, builder =>
+        {
+            if (modelSource is not null)
+            {
+                builder.Services.AddSingleton(modelSource);
+            }
+            if (quiet)
+            {
+                builder.Logging.ClearProviders();
+            }
+            configure?.Invoke(builder);
+        });
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var addresses = app.BoundAddresses();
+        var address = addresses.Count > 0 ? addresses[0] : throw new InvalidOperationException("Kestrel bound no address.");
+        return new InProcessCoordinator(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await App.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Federated.Coordinator.Commands;
+
+var root = new RootCommand("Federated coordinator: runs federated rounds over gRPC; participants keep their data on site.");
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(BenchUploadCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

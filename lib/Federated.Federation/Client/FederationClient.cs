@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Federated.Core.Federation;
+using Federated.Federation.Transfer;
+using Federated.Federation.V1;
+using Grpc.Core;
+using Rpc = Federated.Federation.V1.Federation;
+
+namespace Federated.Federation.Client;
+
+/// <summary>A global model payload fetched with DownloadGlobalModel.</summary>
+/// <param name="Model">What was downloaded.</param>
+/// <param name="Payload">The verified bytes.</param>
+/// <param name="Elapsed">Time the download took.</param>
+public sealed record DownloadedModel(ModelRef Model, byte[] Payload, TimeSpan Elapsed);
+
+/// <summary>The outcome of one UploadUpdate call.</summary>
+/// <param name="Response">The coordinator's answer.</param>
+/// <param name="PayloadBytes">Bytes of payload sent.</param>
+/// <param name="Elapsed">Time from the first message to the answer.</param>
+public sealed record UploadResult(UploadUpdateResponse Response, long PayloadBytes, TimeSpan Elapsed);
+
+/// <summary>
+/// The participant's side of the federation protocol: one method per RPC, with chunking, digests and the session
+/// token handled here. Holds no retry policy; callers (or a later resilience layer) decide what to retry.
+/// </summary>
+public sealed class FederationClient
+{
+    private readonly Rpc.FederationClient _rpc;
+    private JoinResponse? _session;
+
+    public FederationClient(CallInvoker callInvoker)
+    {
+        ArgumentNullException.ThrowIfNull(callInvoker);
+        _rpc = new Rpc.FederationClient(callInvoker);
+    }
+
+    /// <summary>The generated client, for callers that need raw access (tests, tools).</summary>
+    public Rpc.FederationClient Raw => _rpc;
+
+    /// <summary>The answer to the last successful Join.</summary>
+    public JoinResponse Session => _session ?? throw new InvalidOperationException("Join has not succeeded yet.");
+
+    /// <summary>Joins as <paramref name="siteId"/> with the trainer's <paramref name="layout"/>.</summary>
+    public async Task<JoinResponse> JoinAsync(string siteId, SharedLayout layout, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(siteId);
+        ArgumentNullException.ThrowIfNull(layout);
+        var request = new JoinRequest
+        {
+            ProtocolVersion = ProtocolInfo.Current,
+            SiteId = siteId,
+            ModelLayout = layout.ToWire(),
+            Capabilities = new Capabilities { Software = "Federated.Federation/" + typeof(FederationClient).Assembly.GetName().Version },
+        };
+        request.Capabilities.UpdateEncodings.Add(UpdateEncodings.Supported);
+        _session = await _rpc.JoinAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return _session;
+    }
+
+    /// <summary>The task stream; ends after <see cref="RunEnded"/> or when the coordinator closes it.</summary>
+    public async IAsyncEnumerable<TaskEvent> WatchTasksAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var call = _rpc.WatchTasks(new WatchTasksRequest { SessionToken = Session.SessionToken }, cancellationToken: cancellationToken);
+        await foreach (var evt in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return evt;
+        }
+    }
+
+    /// <summary>Downloads and verifies global model <paramref name="modelVersion"/>.</summary>
+    public async Task<DownloadedModel> DownloadModelAsync(ulong modelVersion, long maxBytes, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var call = _rpc.DownloadGlobalModel(
+            new DownloadGlobalModelRequest { SessionToken = Session.SessionToken, ModelVersion = modelVersion },
+            cancellationToken: cancellationToken);
+        ModelRef? model = null;
+        ChunkAssembler? assembler = null;
+        await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            switch (part.PartCase)
+            {
+                case ModelDownloadPart.PartOneofCase.Header when model is null:
+                    model = part.Header.Model;
+                    assembler = new ChunkAssembler(model.TotalBytes, int.MaxValue, maxBytes, "global model");
+                    break;
+                case ModelDownloadPart.PartOneofCase.Chunk when assembler is not null:
+                    assembler.Add(part.Chunk);
+                    break;
+                case ModelDownloadPart.PartOneofCase.Trailer when assembler is not null && model is not null:
+                    var payload = assembler.Complete(part.Trailer);
+                    return new DownloadedModel(model, payload, stopwatch.Elapsed);
+                default:
+                    throw new InvalidDataException($"Global model download: unexpected {part.PartCase} message.");
+            }
+        }
+        throw new InvalidDataException("Global model download ended before its trailer.");
+    }
+
+    /// <summary>
+    /// Uploads one update: header, chunks of <paramref name="chunkBytes"/>, sha256 trailer.
+    /// </summary>
+    public async Task<UploadResult> UploadUpdateAsync(UpdateHeader header, ReadOnlyMemory<byte> payload, int chunkBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        header.SessionToken = Session.SessionToken;
+        header.TotalBytes = (ulong)payload.Length;
+        var stopwatch = Stopwatch.StartNew();
+        using var call = _rpc.UploadUpdate(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new UploadUpdatePart { Header = header }, cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in PayloadChunks.Split(payload, chunkBytes))
+        {
+            await call.RequestStream.WriteAsync(new UploadUpdatePart { Chunk = chunk }, cancellationToken).ConfigureAwait(false);
+        }
+        await call.RequestStream.WriteAsync(new UploadUpdatePart { Trailer = PayloadChunks.Digest(payload.Span) }, cancellationToken).ConfigureAwait(false);
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        var response = await call.ResponseAsync.ConfigureAwait(false);
+        return new UploadResult(response, payload.Length, stopwatch.Elapsed);
+    }
+
+    /// <summary>Reports plain evaluation sums of model <paramref name="modelVersion"/> for <paramref name="round"/>.</summary>
+    public async Task<ReportEvaluationResponse> ReportEvaluationAsync(ulong round, ulong modelVersion, Core.Federation.EvaluationSums sums, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sums);
+        return await _rpc.ReportEvaluationAsync(new ReportEvaluationRequest
+        {
+            SessionToken = Session.SessionToken,
+            Round = round,
+            ModelVersion = modelVersion,
+            Sums = sums.ToWire(),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Federated.Core.Federation;
+using Federated.Federation.V1;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Federated.Federation.Client;
+
+/// <summary>What a participant did over a whole run.</summary>
+public sealed record ParticipantRunResult(
+    string SiteId,
+    bool Completed,
+    ulong RoundsCompleted,
+    int RoundsTrained,
+    int Evaluations,
+    long BytesUploaded,
+    long BytesDownloaded,
+    IReadOnlyList<UploadResult> Uploads,
+    ulong FinalModelVersion);
+
+/// <summary>
+/// Runs one site through a federation: joins, follows the task stream, trains on <see cref="TrainTask"/>,
+/// uploads the delta in chunks, evaluates on <see cref="EvaluateTask"/> and reports the sums, until the run ends
+/// or <c>cancellationToken</c> fires. The site's data never leaves <see cref="ILocalTrainer"/>.
+/// </summary>
+public sealed partial class ParticipantWorker
+{
+    private readonly FederationClient _client;
+    private readonly ILocalTrainer _trainer;
+    private readonly ParticipantOptions _options;
+    private readonly ILogger _logger;
+    private readonly IProgress<ParticipantEvent>? _progress;
+    private readonly List<UploadResult> _uploads = [];
+    private (ulong Version, float[] Values)? _cachedModel;
+    private long _bytesUploaded;
+    private long _bytesDownloaded;
+
+    public ParticipantWorker(FederationClient client, ILocalTrainer trainer, ParticipantOptions options, ILogger<ParticipantWorker>? logger = null, IProgress<ParticipantEvent>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _trainer = trainer;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _progress = progress;
+    }
+
+    /// <summary>Takes part until the coordinator ends the run; returns what was done.</summary>
+    public async Task<ParticipantRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        string site = _options.SiteId;
+        var session = await _client.JoinAsync(site, _trainer.Layout, cancellationToken).ConfigureAwait(false);
+        LogJoined(site, session.RunId, session.UpdateEncoding, session.ChunkBytes);
+        Report(ParticipantEventKind.Joined, 0, session.RunId);
+
+        int trained = 0, evaluations = 0;
+        await foreach (var evt in _client.WatchTasksAsync(cancellationToken).ConfigureAwait(false))
+        {
+            switch (evt.EventCase)
+            {
+                case TaskEvent.EventOneofCase.Train:
+                    await TrainAsync(evt.Train, session, cancellationToken).ConfigureAwait(false);
+                    trained++;
+                    break;
+                case TaskEvent.EventOneofCase.Evaluate:
+                    await EvaluateAsync(evt.Evaluate, cancellationToken).ConfigureAwait(false);
+                    evaluations++;
+                    break;
+                case TaskEvent.EventOneofCase.Missed:
+                    LogMissed(site, evt.Missed.Round, evt.Missed.Reason);
+                    Report(ParticipantEventKind.Missed, evt.Missed.Round, evt.Missed.Reason);
+                    break;
+                case TaskEvent.EventOneofCase.Ended:
+                    var ended = evt.Ended;
+                    LogEnded(site, ended.Completed, ended.RoundsCompleted, ended.Reason);
+                    Report(ParticipantEventKind.Ended, ended.RoundsCompleted, ended.Reason);
+                    return Result(ended.Completed, ended.RoundsCompleted, trained, evaluations, ended.FinalModel?.ModelVersion ?? 0);
+                default:
+                    LogUnknownEvent(site, evt.EventCase.ToString());
+                    break;
+            }
+        }
+        throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
+    }
+
+    private ParticipantRunResult Result(bool completed, ulong rounds, int trained, int evaluations, ulong finalVersion) =>
+        new(_options.SiteId, completed, rounds, trained, evaluations, _bytesUploaded, _bytesDownloaded, _uploads.ToArray(), finalVersion);
+
+    private async Task TrainAsync(TrainTask task, JoinResponse session, CancellationToken cancellationToken)
+    {
+        Report(ParticipantEventKind.Training, task.Round, "training");
+        var global = await GetModelAsync(task.GlobalModel, cancellationToken).ConfigureAwait(false);
+        var plan = task.Plan.ToCore(checked((int)task.Round));
+        var update = await _trainer.TrainAsync(global, plan, cancellationToken).ConfigureAwait(false);
+        if (update.Delta.Length != _trainer.Layout.Length)
+        {
+            throw new InvalidOperationException($"Site {_options.SiteId}: the trainer returned {update.Delta.Length} values for layout {_trainer.Layout}.");
+        }
+        byte[] payload = UpdateEncodings.EncodeFloat32(update.Delta);
+        var header = new UpdateHeader
+        {
+            Round = task.Round,
+            Encoding = session.UpdateEncoding,
+            SampleCount = checked((ulong)update.SampleCount),
+            TrainLoss = update.TrainLoss,
+            BaseModelVersion = task.GlobalModel.ModelVersion,
+            IdempotencyKey = IdempotencyKey(task, payload),
+        };
+        int chunkBytes = (int)Math.Max(1, session.ChunkBytes);
+        var result = await _client.UploadUpdateAsync(header, payload, chunkBytes, cancellationToken).ConfigureAwait(false);
+        _uploads.Add(result);
+        _bytesUploaded += result.PayloadBytes;
+        double mbps = result.PayloadBytes / 1e6 / Math.Max(result.Elapsed.TotalSeconds, 1e-9);
+        LogUploaded(_options.SiteId, task.Round, result.PayloadBytes, result.Elapsed.TotalMilliseconds, mbps, update.TrainLoss);
+        Report(ParticipantEventKind.Uploaded, task.Round,
+            string.Create(CultureInfo.InvariantCulture, $"loss {update.TrainLoss:G4}, {result.PayloadBytes / 1024.0:F0} KiB in {result.Elapsed.TotalMilliseconds:F0} ms"));
+    }
+
+    private async Task EvaluateAsync(EvaluateTask task, CancellationToken cancellationToken)
+    {
+        var global = await GetModelAsync(task.GlobalModel, cancellationToken).ConfigureAwait(false);
+        var sums = await _trainer.EvaluateAsync(global, cancellationToken).ConfigureAwait(false);
+        await _client.ReportEvaluationAsync(task.Round, task.GlobalModel.ModelVersion, sums, cancellationToken).ConfigureAwait(false);
+        LogEvaluated(_options.SiteId, task.Round, sums.Rmse, sums.Count);
+        Report(ParticipantEventKind.Evaluated, task.Round, string.Create(CultureInfo.InvariantCulture, $"rmse {sums.Rmse:F4}"));
+    }
+
+    private async Task<float[]> GetModelAsync(ModelRef model, CancellationToken cancellationToken)
+    {
+        if (_cachedModel is { } cached && cached.Version == model.ModelVersion)
+        {
+            return cached.Values;
+        }
+        if (model.Layout is null || model.Layout.ToCore() != _trainer.Layout)
+        {
+            throw new InvalidOperationException($"Site {_options.SiteId}: global model layout {model.Layout.Describe()} does not match the trainer's {_trainer.Layout}.");
+        }
+        var downloaded = await _client.DownloadModelAsync(model.ModelVersion, _options.MaxModelBytes, cancellationToken).ConfigureAwait(false);
+        _bytesDownloaded += downloaded.Payload.Length;
+        if (!string.Equals(downloaded.Model.Encoding, UpdateEncodings.Float32LittleEndian, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Site {_options.SiteId}: global model encoding \"{downloaded.Model.Encoding}\" is not supported.");
+        }
+        if (!UpdateEncodings.TryDecodeFloat32(downloaded.Payload, _trainer.Layout.Length, out var values, out var error))
+        {
+            throw new InvalidDataException($"Site {_options.SiteId}: global model {model.ModelVersion}: {error}.");
+        }
+        _cachedModel = (model.ModelVersion, values);
+        return values;
+    }
+
+    private string IdempotencyKey(TrainTask task, byte[] payload)
+    {
+        var digest = Convert.ToHexStringLower(SHA256.HashData(payload).AsSpan(0, 8));
+        return string.Create(CultureInfo.InvariantCulture, $"{_options.SiteId}/r{task.Round}/a{task.Attempt}/{digest}");
+    }
+
+    private void Report(ParticipantEventKind kind, ulong round, string detail) =>
+        _progress?.Report(new ParticipantEvent(_options.SiteId, kind, round, detail));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} joined run {RunId} (encoding {Encoding}, chunk {ChunkBytes} bytes)")]
+    private partial void LogJoined(string site, string runId, string encoding, uint chunkBytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} round {Round}: uploaded {Bytes} bytes in {Milliseconds:F1} ms ({MegabytesPerSecond:F0} MB/s), train loss {Loss:G4}")]
+    private partial void LogUploaded(string site, ulong round, long bytes, double milliseconds, double megabytesPerSecond, double loss);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} round {Round}: evaluated the global model, RMSE {Rmse:F4} over {Count} predictions")]
+    private partial void LogEvaluated(string site, ulong round, double rmse, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site} was left out of round {Round}: {Reason}")]
+    private partial void LogMissed(string site, ulong round, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site}: run ended (completed {Completed}, {Rounds} rounds): {Reason}")]
+    private partial void LogEnded(string site, bool completed, ulong rounds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site}: ignoring unknown task event {Event}")]
+    private partial void LogUnknownEvent(string site, string @event);
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using Federated.Core.Data;
+using Federated.Core.Federation;
+using Federated.Core.Twin;
+using Federated.Federation.Client;
+using Grpc.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Federated.Participant.Commands;
+
+/// <summary>
+/// <c>participant run --coordinator URL --data site.csv --site-id NAME [--cohort-columns a,b] [--test-days 14]</c>:
+/// takes part in a federation until the coordinator ends the run. Settings may also come from appsettings.json,
+/// environment variables (<c>Participant__SiteId</c>) or <c>--Participant:Key=value</c>.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var coordinator = new Option<Uri>("--coordinator") { Description = "Coordinator address, e.g. http://127.0.0.1:5000.", Required = true };
+        var siteId = new Option<string>("--site-id") { Description = "This site's identifier in the run ([A-Za-z0-9._-], at most 64).", Required = true };
+        var data = CommandLineOptions.Data();
+        var cohorts = CommandLineOptions.CohortColumns();
+        var testDays = CommandLineOptions.TestDays();
+        var command = new Command("run", "Join a federation: train on this site's data each round, upload only the model delta, report evaluation sums.")
+        {
+            coordinator, siteId, data, cohorts, testDays,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var site = await SiteCsvReader.ReadAsync(result.GetValue(data)!.FullName, result.GetValue(cohorts) ?? [], cancellationToken).ConfigureAwait(false);
+            var (train, test) = site.SplitLastDays(result.GetValue(testDays));
+            using var trainer = new TwinTrainer(train, test, new TwinOptions());
+
+            var builder = Host.CreateApplicationBuilder(result.UnmatchedTokens.ToArray());
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Participant:Coordinator"] = result.GetValue(coordinator)!.ToString(),
+                ["Participant:SiteId"] = result.GetValue(siteId),
+            });
+            builder.Services.AddSingleton<ILocalTrainer>(trainer);
+            builder.Services.AddParticipant();
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+
+            var outcome = host.Services.GetRequiredService<ParticipantRunOutcome>();
+            if (outcome.Error is RpcException rpc)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the coordinator answered {rpc.StatusCode}: {rpc.Status.Detail}");
+                return 3;
+            }
+            if (outcome.Error is not null)
+            {
+                throw outcome.Error;
+            }
+            if (outcome.Result is not { } run)
+            {
+                return 130;
+            }
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"Run {(run.Completed ? "[green]completed[/]" : "[yellow]ended[/]")}: {run.RoundsCompleted} rounds, trained in {run.RoundsTrained}, uploaded {run.BytesUploaded / 1024.0:F0} KiB, downloaded {run.BytesDownloaded / 1024.0:F0} KiB.");
+            return run.Completed ? 0 : 4;
+        }, cancellationToken));
+        return command;
+    }
+}
