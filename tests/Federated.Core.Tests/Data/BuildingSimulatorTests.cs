@@ -4,7 +4,7 @@ namespace Federated.Core.Tests.Data;
 
 public class BuildingSimulatorTests
 {
-    private static readonly ThermalParameters House = new(ResistanceKPerKw: 4, CapacitanceKwhPerK: 12, SolarApertureM2: 6, HvacEfficiency: 0.9);
+    private static readonly TrueThermalParameters House = new(ResistanceKPerKw: 4, CapacitanceKwhPerK: 12, SolarApertureM2: 6, HvacEfficiency: 0.9);
 
     [Fact]
     public void Step_ConstantInputs_MatchesExactExponentialSolution()

@@ -11,7 +11,7 @@ public static class BuildingSimulator
     public const int SubStepsPerHour = 4;
 
     /// <summary>The 1R1C rate of change of indoor temperature, K/h (no unmodelled term).</summary>
-    public static double Derivative(ThermalParameters parameters, double indoorC, double outdoorC, double solarWm2, double hvacKw)
+    public static double Derivative(TrueThermalParameters parameters, double indoorC, double outdoorC, double solarWm2, double hvacKw)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         double heatKw = (outdoorC - indoorC) / parameters.ResistanceKPerKw
@@ -28,7 +28,7 @@ public static class BuildingSimulator
     /// <param name="hvacKw">HVAC power, held over the hour.</param>
     /// <param name="unmodelledKPerHour">Optional extra rate g(T) in K/h (its other inputs are fixed for the hour).</param>
     /// <returns>Indoor temperature at the end of the hour.</returns>
-    public static double Step(ThermalParameters parameters, double indoorC, double outdoorC, double solarWm2, double hvacKw,
+    public static double Step(TrueThermalParameters parameters, double indoorC, double outdoorC, double solarWm2, double hvacKw,
         Func<double, double>? unmodelledKPerHour = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -54,7 +54,7 @@ public static class BuildingSimulator
     /// <paramref name="initialIndoorC"/>, row i+1 is row i stepped with the inputs of row i (the last row's inputs
     /// are not used).
     /// </summary>
-    public static float[] SimulateIndoor(ThermalParameters parameters, double initialIndoorC,
+    public static float[] SimulateIndoor(TrueThermalParameters parameters, double initialIndoorC,
         ReadOnlySpan<float> outdoorC, ReadOnlySpan<float> solarWm2, ReadOnlySpan<float> hvacKw)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -75,7 +75,7 @@ public static class BuildingSimulator
     }
 
     /// <summary>As <see cref="SimulateIndoor"/>, packaged as a segment starting at <paramref name="startHour"/>.</summary>
-    public static HourlySegment Simulate(ThermalParameters parameters, long startHour, double initialIndoorC,
+    public static HourlySegment Simulate(TrueThermalParameters parameters, long startHour, double initialIndoorC,
         float[] outdoorC, float[] solarWm2, float[] hvacKw)
     {
         ArgumentNullException.ThrowIfNull(outdoorC);

@@ -66,7 +66,7 @@ public sealed record SiteManifest(
 public sealed record BuildingManifest(
     string BuildingId,
     IReadOnlyDictionary<string, string> Cohorts,
-    ThermalParameters Parameters,
+    TrueThermalParameters Parameters,
     ThermostatSettings Thermostat,
     double InitialIndoorC)
 {

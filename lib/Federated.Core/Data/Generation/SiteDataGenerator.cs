@@ -124,7 +124,7 @@ public static class SiteDataGenerator
         int recorded = outdoor.Length - BurnInHours;
         var indoor = new float[recorded];
         var hvac = new float[recorded];
-        ThermalParameters p = building.Parameters;
+        TrueThermalParameters p = building.Parameters;
         bool leaky = building.BuildingAge == CohortValues.Pre1950;
         string tier = building.IncomeTier;
         double t = building.InitialIndoorC;
@@ -257,7 +257,7 @@ public static class SiteDataGenerator
             double c = Math.Clamp(tau / r, 5.0, 40.0);
             double solarAperture = Uniform(random, 2.0, 12.0);
             double eta = Uniform(random, 0.8, 1.0);
-            var parameters = new ThermalParameters(Math.Round(r, 4), Math.Round(c, 4), Math.Round(solarAperture, 4), Math.Round(eta, 4));
+            var parameters = new TrueThermalParameters(Math.Round(r, 4), Math.Round(c, 4), Math.Round(solarAperture, 4), Math.Round(eta, 4));
 
             double heating = Uniform(random, 19.0, 21.0);
             double setback = Uniform(random, 2.0, 3.0);
