@@ -11,8 +11,8 @@ namespace Federated.Core.Runtime;
 /// </summary>
 public static class TorchRuntime
 {
-    private const string ShimLibrary = "libLibTorchSharp.so";
-    private const string MissingVersion = "GLIBCXX_3.4.32";
+    internal const string ShimLibrary = "libLibTorchSharp.so";
+    internal const string MissingVersion = "GLIBCXX_3.4.32";
 
     private static readonly Lock Gate = new();
     private static torch.Device? s_device;

@@ -9,7 +9,7 @@ namespace Federated.Core.Twin;
 /// The grey-box twin of a site's buildings: the RC physics with one set of physical parameters per building
 /// (kept on site) plus the shared <see cref="CorrectionNetwork"/>. Inputs are held constant over each hour, so the
 /// hour is integrated exactly: T(k+s) = T_eq + (T_k − T_eq)·e^(−s/RC), T_eq = RC·u, where u is the hour's forcing
-/// per unit capacitance plus the neural correction.
+/// (outdoor, solar, HVAC and the neural correction's unmodelled heat flow) per unit capacitance.
 /// </summary>
 public sealed class BuildingThermalTwin : nn.Module
 {
@@ -110,7 +110,7 @@ public sealed class BuildingThermalTwin : nn.Module
 
     /// <summary>
     /// Rolls every window forward <c>H</c> hours from its observed start temperature. Returns [B, H] predicted
-    /// temperatures and, when <paramref name="corrections"/> is wanted, the [B, H] neural corrections (K/h) used.
+    /// temperatures and the [B, H] neural corrections (kW of unmodelled heat flow) it applied.
     /// </summary>
     public Tensor Rollout(WindowBatch batch, out Tensor corrections)
     {
@@ -128,7 +128,7 @@ public sealed class BuildingThermalTwin : nn.Module
             var solar = batch.Solar[.., k];
             var hvac = batch.Hvac[.., k];
             var g = Correction.forward(Features(batch, k, temperature, outdoor, solar, hvac));
-            var forcing = ((outdoor / p.Resistance) + (p.SolarAperture * solar / 1000.0) + (p.Efficiency * hvac)) / p.Capacitance + g;
+            var forcing = ((outdoor / p.Resistance) + (p.SolarAperture * solar / 1000.0) + (p.Efficiency * hvac) + g) / p.Capacitance;
             var equilibrium = forcing / decayRate;
             temperature = equilibrium + ((temperature - equilibrium) * decay);
             predicted.Add(temperature);
@@ -152,7 +152,7 @@ public sealed class BuildingThermalTwin : nn.Module
         var rate = (1.0 / (p.Resistance * p.Capacitance)).unsqueeze(1);
         var starts = cat([batch.Start.unsqueeze(1), predicted[.., ..^1]], 1);
         var forcing = ((batch.Outdoor / p.Resistance.unsqueeze(1)) + (p.SolarAperture.unsqueeze(1) * batch.Solar / 1000.0)
-            + (p.Efficiency.unsqueeze(1) * batch.Hvac)) / p.Capacitance.unsqueeze(1) + corrections;
+            + (p.Efficiency.unsqueeze(1) * batch.Hvac) + corrections) / p.Capacitance.unsqueeze(1);
         var equilibrium = forcing / rate;
         var s = rand(starts.shape, generator: generator, device: starts.device).requires_grad_(true);
         var trajectory = equilibrium + ((starts - equilibrium) * (-(rate * s)).exp());

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Federated.Core.Twin;
 
 /// <summary>
-/// The shared part of the twin: a small MLP giving a correction to dT/dt (K/h) for what the RC physics cannot
-/// explain (occupancy gains, infiltration). Its parameters, in registration order, form the shared vector.
+/// The shared part of the twin: a small MLP giving the heat flow (kW) the RC physics cannot explain
+/// (occupancy gains, infiltration); dividing by each building's own C turns it into K/h, so one network fits
+/// buildings of any size. Its parameters, in registration order, form the shared vector.
 /// </summary>
 public sealed class CorrectionNetwork : nn.Module<Tensor, Tensor>
 {
@@ -22,7 +23,7 @@ public sealed class CorrectionNetwork : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>[N, features] → [N] correction in K/h.</summary>
+    /// <summary>[N, features] → [N] unmodelled heat flow in kW.</summary>
     public override Tensor forward(Tensor features) =>
         _output.forward(_hidden.forward(_input.forward(features).tanh()).tanh()).squeeze(-1);
 

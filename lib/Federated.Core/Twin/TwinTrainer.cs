@@ -16,7 +16,6 @@ namespace Federated.Core.Twin;
 public sealed class TwinTrainer : ILocalTrainer, IDisposable
 {
     private const double EfficiencyPriorWeight = 1e-3;
-    private const int ForecastChunk = 4096;
 
     private readonly WindowIndex _train;
     private readonly SiteDataset _test;
@@ -115,32 +114,9 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         return dataLoss + (Options.PhysicsWeight * residual.square().mean()) + (EfficiencyPriorWeight * prior);
     }
 
-    /// <summary>Forecasts every row of <paramref name="dataset"/> <see cref="TwinOptions.Horizon"/> hours ahead with the current model.</summary>
-    public SiteForecast Forecast(SiteDataset dataset, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        int lead = Options.Horizon;
-        var index = new WindowIndex(dataset, lead);
-        var predicted = dataset.Buildings.Select(b => (IReadOnlyList<float[]>)b.Segments.Select(s => Enumerable.Repeat(float.NaN, s.Length).ToArray()).ToList()).ToList();
-        var slots = dataset.Buildings.Select(b => (long)Twin.SlotOf(b.BuildingId)).ToArray();
-        var chunk = new int[Math.Min(ForecastChunk, Math.Max(index.Count, 1))];
-        using var noGrad = no_grad();
-        for (int first = 0; first < index.Count; first += chunk.Length)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = Math.Min(chunk.Length, index.Count - first);
-            for (int i = 0; i < n; i++) chunk[i] = first + i;
-            using var scope = NewDisposeScope();
-            using var batch = WindowBatch.Create(index, chunk.AsSpan(0, n), b => slots[b], Options.CohortBuckets, Twin.Device);
-            var last = Twin.Rollout(batch, out _)[.., -1].cpu().data<float>().ToArray();
-            for (int i = 0; i < n; i++)
-            {
-                var (b, s, start) = index[first + i];
-                predicted[b][s][start + lead] = last[i];
-            }
-        }
-        return new SiteForecast(dataset, lead, predicted);
-    }
+    /// <summary>Forecasts every row of <paramref name="dataset"/> with the current model.</summary>
+    public SiteForecast Forecast(SiteDataset dataset, CancellationToken cancellationToken = default) =>
+        TwinForecaster.Forecast(Twin, dataset, cancellationToken);
 
     public void Dispose()
     {
