@@ -18,7 +18,7 @@ internal static class TrainLocalCommand
         var output = new Option<FileInfo>("--out") { Description = "Where to write the trained twin (JSON checkpoint).", Required = true };
         var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => 600 };
         var batch = new Option<int>("--batch-size") { Description = "Rollout windows per step.", DefaultValueFactory = _ => 64 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Learning rate of the neural correction.", DefaultValueFactory = _ => 1e-3 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Learning rate of the neural correction.", DefaultValueFactory = _ => 3e-3 };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and sampling.", DefaultValueFactory = _ => 1 };
         var command = new Command("train-local", "Train the twin on this site's data alone; print test-period error next to a persistence forecast.")
         {

@@ -1,19 +1,20 @@
 namespace Federated.Core.Data.Generation;
 
 /// <summary>
-/// The generator's unmodelled term g in K/h — what the twin's shared neural correction has to learn. It depends
-/// only on quantities a site's CSV carries (time, indoor and outdoor temperature, cohorts) and on C:
+/// The generator's unmodelled term g in K/h — what the twin's shared neural correction has to learn. Both parts
+/// are heat flows (kW) divided by the building's C, as real ones are, so one network can learn them for buildings
+/// of every size from what a site's CSV carries (time, indoor and outdoor temperature, cohorts):
 /// <list type="bullet">
 /// <item>occupancy gains while occupied: <see cref="OccupancyGainKw"/>/C (0.25 K/h at C = 10 kWh/K), on an
 /// income-tier schedule in local time (<see cref="IsOccupied"/>);</item>
-/// <item>pre1950 buildings only, extra infiltration −<see cref="InfiltrationCoefficient"/>·(T−Tout)·|T−Tout|
-/// (−0.27 K/h at 15 K inside–outside difference).</item>
+/// <item>pre1950 buildings only, extra infiltration −<see cref="InfiltrationKwPerK2"/>·(T−Tout)·|T−Tout|/C
+/// (−0.27 K/h at 15 K inside–outside difference and C = 10 kWh/K).</item>
 /// </list>
 /// </summary>
 public static class UnmodelledDynamics
 {
     public const double OccupancyGainKw = 2.5;
-    public const double InfiltrationCoefficient = 0.0012;
+    public const double InfiltrationKwPerK2 = 0.012;
 
     /// <summary>Whether a household of <paramref name="incomeTier"/> is at home (and awake) at a local time.</summary>
     /// <remarks>low: 07–23 every day; middle: weekdays 06–09 and 17–23, weekends 08–23; high: weekdays 06–08 and
@@ -38,7 +39,7 @@ public static class UnmodelledDynamics
         if (leakyPre1950)
         {
             double difference = indoorC - outdoorC;
-            rate -= InfiltrationCoefficient * difference * Math.Abs(difference);
+            rate -= InfiltrationKwPerK2 * difference * Math.Abs(difference) / capacitanceKwhPerK;
         }
         return rate;
     }
