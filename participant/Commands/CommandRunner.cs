@@ -21,8 +21,13 @@ internal static class CommandRunner
         catch (Exception ex) when (ex is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException
                                        or ArgumentException or TorchUnavailableException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {Describe(ex)}");
             return 2;
         }
     }
+
+    // ArgumentException appends "(Parameter 'x')" on a line of its own; the message already names the field.
+    private static string Describe(Exception ex) => ex is ArgumentException { ParamName: { } name } argument
+        ? argument.Message.Replace($"(Parameter '{name}')", "", StringComparison.Ordinal).Trim()
+        : ex.Message;
 }
