@@ -12,12 +12,15 @@ internal static class CenteredBinomialSampler
 
     public static void Sample(IRandomSource source, Span<long> result)
     {
-        Span<byte> buf = stackalloc byte[512];
+        // One CSPRNG call per 1024 samples: per-call overhead, not bytes, dominated with small buffers.
+        const int Batch = 1024;
+        byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(Batch * 8);
+        Span<byte> buf = rented.AsSpan(0, Batch * 8);
         try
         {
-            for (int start = 0; start < result.Length; start += 64)
+            for (int start = 0; start < result.Length; start += Batch)
             {
-                int count = Math.Min(64, result.Length - start);
+                int count = Math.Min(Batch, result.Length - start);
                 source.Fill(buf[..(count * 8)]);
                 for (int i = 0; i < count; i++)
                 {
@@ -29,6 +32,7 @@ internal static class CenteredBinomialSampler
         finally
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(buf);
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

@@ -56,6 +56,10 @@ internal static class PlaintextDecoder
                 break;
             }
 
+            case 3 when g + 66 <= 192:
+                DecodeThree(p, plain, result);
+                break;
+
             default:
             {
                 BigInteger half = p.Q >> 1;
@@ -68,6 +72,95 @@ internal static class PlaintextDecoder
 
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Three primes: Garner's mixed radix x = r0 + q0·t1 + q0q1·t2 in 192-bit words, centered by subtracting Q above Q/2,
+    /// then offset by 2^(g−1) (rounding) and 2^(g+63) (so the shift works on a non-negative number) and shifted by g.
+    /// </summary>
+    private static void DecodeThree(HeParameters p, Poly plain, Span<long> result)
+    {
+        RingQ ring = p.Ring;
+        Modulus m1 = ring.Moduli[1];
+        Modulus m2 = ring.Moduli[2];
+        ulong q0 = ring.Moduli[0].Value;
+        ulong q1 = m1.Value;
+        ulong q2 = m2.Value;
+        ulong inv01 = m1.Inverse(q0 % q1);
+        ulong q0mod2 = q0 % q2;
+        UInt128 q01 = (UInt128)q0 * q1;
+        ulong inv012 = m2.Inverse((ulong)(q01 % q2));
+        ulong q01Lo = (ulong)q01;
+        ulong q01Hi = (ulong)(q01 >> 64);
+        System.Numerics.BigInteger bigQ = p.Q;
+        ulong qw0 = (ulong)(bigQ & ulong.MaxValue);
+        ulong qw1 = (ulong)((bigQ >> 64) & ulong.MaxValue);
+        ulong qw2 = (ulong)(bigQ >> 128);
+        System.Numerics.BigInteger half = bigQ >> 1;
+        ulong hw0 = (ulong)(half & ulong.MaxValue);
+        ulong hw1 = (ulong)((half >> 64) & ulong.MaxValue);
+        ulong hw2 = (ulong)(half >> 128);
+        int g = p.GuardBits;
+        System.Numerics.BigInteger offset = (System.Numerics.BigInteger.One << (g - 1)) + (System.Numerics.BigInteger.One << (g + 63));
+        ulong ow0 = (ulong)(offset & ulong.MaxValue);
+        ulong ow1 = (ulong)((offset >> 64) & ulong.MaxValue);
+        ulong ow2 = (ulong)(offset >> 128);
+        int word = g / 64;
+        int bit = g % 64;
+        ReadOnlySpan<ulong> r0s = plain.Level(0);
+        ReadOnlySpan<ulong> r1s = plain.Level(1);
+        ReadOnlySpan<ulong> r2s = plain.Level(2);
+        for (int i = 0; i < result.Length; i++)
+        {
+            ulong r0 = r0s[i];
+            ulong t1 = m1.Mul(m1.Sub(r1s[i], r0 % q1), inv01);
+            ulong partial = m2.Add(r0 % q2, m2.Mul(q0mod2, t1));
+            ulong t2 = m2.Mul(m2.Sub(r2s[i], partial), inv012);
+            UInt128 x01 = ((UInt128)q0 * t1) + r0;
+
+            // x = x01 + q01·t2 as words (w2:w1:w0).
+            ulong h1 = Math.BigMul(q01Lo, t2, out ulong l1);
+            ulong h2 = Math.BigMul(q01Hi, t2, out ulong l2);
+            ulong w0 = l1;
+            ulong w1 = h1 + l2;
+            ulong w2 = h2 + (w1 < h1 ? 1UL : 0UL);
+            ulong a0 = (ulong)x01;
+            ulong a1 = (ulong)(x01 >> 64);
+            w0 += a0;
+            ulong c = w0 < a0 ? 1UL : 0UL;
+            ulong s1 = w1 + a1;
+            ulong c1 = s1 < w1 ? 1UL : 0UL;
+            w1 = s1 + c;
+            c1 += w1 < c ? 1UL : 0UL;
+            w2 += c1;
+
+            bool above = w2 > hw2 || (w2 == hw2 && (w1 > hw1 || (w1 == hw1 && w0 > hw0)));
+            if (above)
+            {
+                // x −= Q, wrapping modulo 2^192 into two's complement.
+                ulong b0 = w0 < qw0 ? 1UL : 0UL;
+                w0 -= qw0;
+                ulong n1 = w1 - qw1;
+                ulong b1 = w1 < qw1 ? 1UL : 0UL;
+                b1 += n1 < b0 ? 1UL : 0UL;
+                w1 = n1 - b0;
+                w2 = w2 - qw2 - b1;
+            }
+
+            // + offset
+            w0 += ow0;
+            ulong d0 = w0 < ow0 ? 1UL : 0UL;
+            ulong e1 = w1 + ow1;
+            ulong d1 = e1 < w1 ? 1UL : 0UL;
+            w1 = e1 + d0;
+            d1 += w1 < d0 ? 1UL : 0UL;
+            w2 += ow2 + d1;
+
+            ulong lo = word switch { 0 => w0, 1 => w1, _ => w2 };
+            ulong hi = word switch { 0 => w1, 1 => w2, _ => 0 };
+            ulong shifted = bit == 0 ? lo : (lo >> bit) | (hi << (64 - bit));
+            result[i] = (long)(shifted - (1UL << 63));
         }
     }
 
