@@ -19,19 +19,30 @@ internal static class BenchUploadCommand
     public static Command Create()
     {
         var size = new Option<int>("--size-mib") { Description = "Update size in MiB.", DefaultValueFactory = _ => 8 };
-        var rounds = new Option<int>("--rounds") { Description = "Uploads per configuration (the first is a warm-up).", DefaultValueFactory = _ => 12 };
+        var rounds = new Option<int>("--rounds") { Description = "Uploads per configuration and repeat (the first of each is a warm-up).", DefaultValueFactory = _ => 12 };
+        var repeats = new Option<int>("--repeats") { Description = "Passes over all configurations, interleaved so that background load hits them alike.", DefaultValueFactory = _ => 3 };
         var command = new Command("bench-upload", "Measure an update's upload time over loopback gRPC, untuned vs tuned HTTP/2.");
         command.Options.Add(size);
         command.Options.Add(rounds);
+        command.Options.Add(repeats);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             int mib = result.GetValue(size);
             int n = Math.Max(2, result.GetValue(rounds));
             var table = new Table().AddColumns("transport", "chunk", "uploads", "median ms", "median MB/s", "best MB/s");
-            foreach (var (tuned, chunkKib) in new[] { (false, 64), (false, 1024), (true, 64), (true, 1024) })
+            var configurations = new[] { (false, 64), (false, 1024), (true, 64), (true, 1024) };
+            var samples = configurations.ToDictionary(c => c, _ => new List<double>());
+            for (int pass = 0; pass < Math.Max(1, result.GetValue(repeats)); pass++)
             {
-                var times = await MeasureAsync(mib, n, tuned, chunkKib, ct).ConfigureAwait(false);
-                var ms = times.Skip(1).Select(t => t.TotalMilliseconds).Order().ToArray();
+                foreach (var (tuned, chunkKib) in configurations)
+                {
+                    var times = await MeasureAsync(mib, n, tuned, chunkKib, ct).ConfigureAwait(false);
+                    samples[(tuned, chunkKib)].AddRange(times.Skip(1).Select(t => t.TotalMilliseconds));
+                }
+            }
+            foreach (var (tuned, chunkKib) in configurations)
+            {
+                var ms = samples[(tuned, chunkKib)].Order().ToArray();
                 double median = ms[ms.Length / 2];
                 double bytes = mib * 1024.0 * 1024.0;
                 table.AddRow(tuned ? "tuned" : "default", $"{chunkKib} KiB", ms.Length.ToString(CultureInfo.InvariantCulture),

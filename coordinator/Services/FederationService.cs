@@ -73,7 +73,7 @@ internal sealed class FederationService(FederationRun run) : Federated.Federatio
             }
             return new UploadUpdateResponse { Accepted = true, Duplicate = true };
         }
-        var assembler = run.CreateAssembler(ticket);
+        using var assembler = run.CreateAssembler(ticket);
         byte[]? payload = null;
         while (await requestStream.MoveNext(ct).ConfigureAwait(false))
         {

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using Federated.Core.Federation;
 using Federated.Federation.Transfer;
 using Federated.Federation.V1;
+using Google.Protobuf;
 using Grpc.Core;
 using Rpc = Federated.Federation.V1.Federation;
 
@@ -83,6 +85,7 @@ public sealed class FederationClient
             {
                 case ModelDownloadPart.PartOneofCase.Header when model is null:
                     model = part.Header.Model;
+                    assembler?.Dispose();
                     assembler = new ChunkAssembler(model.TotalBytes, int.MaxValue, maxBytes, "global model");
                     break;
                 case ModelDownloadPart.PartOneofCase.Chunk when assembler is not null:
@@ -90,6 +93,7 @@ public sealed class FederationClient
                     break;
                 case ModelDownloadPart.PartOneofCase.Trailer when assembler is not null && model is not null:
                     var payload = assembler.Complete(part.Trailer);
+                    assembler.Dispose();
                     return new DownloadedModel(model, payload, stopwatch.Elapsed);
                 default:
                     throw new InvalidDataException($"Global model download: unexpected {part.PartCase} message.");
@@ -109,11 +113,14 @@ public sealed class FederationClient
         var stopwatch = Stopwatch.StartNew();
         using var call = _rpc.UploadUpdate(cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new UploadUpdatePart { Header = header }, cancellationToken).ConfigureAwait(false);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var chunk in PayloadChunks.Split(payload, chunkBytes))
         {
+            hash.AppendData(chunk.Data.Span);
             await call.RequestStream.WriteAsync(new UploadUpdatePart { Chunk = chunk }, cancellationToken).ConfigureAwait(false);
         }
-        await call.RequestStream.WriteAsync(new UploadUpdatePart { Trailer = PayloadChunks.Digest(payload.Span) }, cancellationToken).ConfigureAwait(false);
+        var digest = new PayloadDigest { Algorithm = PayloadChunks.Sha256Algorithm, Value = ByteString.CopyFrom(hash.GetHashAndReset()) };
+        await call.RequestStream.WriteAsync(new UploadUpdatePart { Trailer = digest }, cancellationToken).ConfigureAwait(false);
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         var response = await call.ResponseAsync.ConfigureAwait(false);
         return new UploadResult(response, payload.Length, stopwatch.Elapsed);

@@ -11,8 +11,10 @@ namespace Federated.Federation.Transfer;
 /// is an <see cref="RpcException"/> with the status the protocol defines and a message naming the field, so the
 /// same class serves the coordinator (uploads) and the participant (downloads).
 /// </summary>
-public sealed class ChunkAssembler
+public sealed class ChunkAssembler : IDisposable
 {
+    // Hashing as chunks arrive overlaps the digest with the transfer instead of adding a pass at the end.
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _buffer;
     private readonly int _maxChunkBytes;
     private readonly string _what;
@@ -77,6 +79,7 @@ public sealed class ChunkAssembler
                 $"{_what} chunk {chunk.Index} ends at byte {_received + length}, past the declared total_bytes {_buffer.Length}");
         }
         chunk.Data.Span.CopyTo(_buffer.AsSpan((int)_received));
+        _hash.AppendData(chunk.Data.Span);
         _received += length;
         _nextIndex++;
     }
@@ -96,13 +99,15 @@ public sealed class ChunkAssembler
         {
             throw Fail(StatusCode.InvalidArgument, $"{_what} trailer.algorithm: expected \"{PayloadChunks.Sha256Algorithm}\", got \"{digest.Algorithm}\"");
         }
-        var actual = SHA256.HashData(_buffer);
+        var actual = _hash.GetHashAndReset();
         if (!CryptographicOperations.FixedTimeEquals(actual, digest.Value.Span))
         {
             throw Fail(StatusCode.InvalidArgument, $"{_what} trailer.value: sha256 digest does not match the received bytes");
         }
         return _buffer;
     }
+
+    public void Dispose() => _hash.Dispose();
 
     private static RpcException Fail(StatusCode code, FormattableString message) =>
         new(new Status(code, message.ToString(CultureInfo.InvariantCulture)));
