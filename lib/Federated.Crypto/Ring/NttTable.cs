@@ -130,9 +130,7 @@ internal sealed unsafe class NttTable
 
             for (int i = 0; i < n; i++)
             {
-                ulong v = p[i];
-                v = v >= twoQ ? v - twoQ : v;
-                p[i] = v >= q ? v - q : v;
+                p[i] = Modulus.CondSub(Modulus.CondSub(p[i], twoQ), q);
             }
         }
     }
@@ -140,8 +138,7 @@ internal sealed unsafe class NttTable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Butterfly(ulong* xp, ulong* yp, ulong w, ulong ws, ulong q, ulong twoQ)
     {
-        ulong x = *xp;
-        x = x >= twoQ ? x - twoQ : x;
+        ulong x = Modulus.CondSub(*xp, twoQ);
         ulong t = Modulus.MulShoupLazy(*yp, w, ws, q);
         *xp = x + t;
         *yp = x - t + twoQ;
@@ -215,8 +212,8 @@ internal sealed unsafe class NttTable
                     ulong v = y[j];
                     ulong s = Modulus.MulShoupLazy(u + v, ni, nis, q);
                     ulong d = Modulus.MulShoupLazy(u - v + twoQ, li, lis, q);
-                    x[j] = s >= q ? s - q : s;
-                    y[j] = d >= q ? d - q : d;
+                    x[j] = Modulus.CondSub(s, q);
+                    y[j] = Modulus.CondSub(d, q);
                 }
             }
         }
@@ -227,8 +224,7 @@ internal sealed unsafe class NttTable
     {
         ulong x = *xp;
         ulong y = *yp;
-        ulong s = x + y;
-        *xp = s >= twoQ ? s - twoQ : s;
+        *xp = Modulus.CondSub(x + y, twoQ);
         *yp = Modulus.MulShoupLazy(x - y + twoQ, w, ws, q);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Federated.Crypto.Ring;
 
@@ -63,10 +64,30 @@ internal sealed unsafe class RingQ
         fixed (ulong* pb = b)
         {
             int n = a.Length;
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
             {
-                ulong s = pa[i] + pb[i];
-                pa[i] = s >= q ? s - q : s;
+                Vector512<ulong> vq = Vector512.Create(q);
+                for (; i + 8 <= n; i += 8)
+                {
+                    Vector512<ulong> s = Vector512.Load(pa + i) + Vector512.Load(pb + i);
+                    Vector512.Min(s, s - vq).Store(pa + i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<ulong> vq = Vector256.Create(q);
+                for (; i + 4 <= n; i += 4)
+                {
+                    // Unsigned min of s and s − q picks s − q exactly when it did not wrap.
+                    Vector256<ulong> s = Vector256.Load(pa + i) + Vector256.Load(pb + i);
+                    Vector256.Min(s, s - vq).Store(pa + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                pa[i] = Modulus.CondSub(pa[i] + pb[i], q);
             }
         }
     }
@@ -131,8 +152,7 @@ internal sealed unsafe class RingQ
             {
                 for (int i = 0; i < N; i++)
                 {
-                    ulong v = Modulus.MulShoupLazy(pa[i], pw[i], ps[i], q);
-                    pr[i] = v >= q ? v - q : v;
+                    pr[i] = Modulus.CondSub(Modulus.MulShoupLazy(pa[i], pw[i], ps[i], q), q);
                 }
             }
         }
@@ -181,8 +201,7 @@ internal sealed unsafe class RingQ
             for (int i = 0; i < r.Length; i++)
             {
                 long v = values[i];
-                ulong s = r[i] + (ulong)v + (q & (ulong)(v >> 63));
-                r[i] = s >= q ? s - q : s;
+                r[i] = Modulus.CondSub(r[i] + (ulong)v + (q & (ulong)(v >> 63)), q);
             }
         }
     }

@@ -74,9 +74,9 @@ public static class FixedPointEncoder
                 long ev = e0[i];
                 ulong s = r[i] + enc + (ulong)ev + (q & (ulong)(ev >> 63));
                 // r < q, enc < 2q, e-term < q + 21: s < 4q + 21, so three conditional subtractions of q.
-                s = s >= 2 * q ? s - (2 * q) : s;
-                s = s >= q ? s - q : s;
-                r[i] = s >= q ? s - q : s;
+                s = Modulus.CondSub(s, 2 * q);
+                s = Modulus.CondSub(s, q);
+                r[i] = Modulus.CondSub(s, q);
             }
         }
     }
