@@ -33,8 +33,9 @@ internal static class ServeCommand
             var app = CoordinatorHost.Build(result.UnmatchedTokens.ToArray(), result.GetValue(config)?.FullName, overrides);
             await using (app.ConfigureAwait(false))
             {
+                var run = app.GetFederationRun();
                 await app.RunAsync(ct).ConfigureAwait(false);
-                return app.GetFederationRun().Ended is { IsCompletedSuccessfully: true } ended && !ended.Result.Completed ? 2 : 0;
+                return run.Ended is { IsCompletedSuccessfully: true } ended && !ended.Result.Completed ? 2 : 0;
             }
         });
         return command;

@@ -21,7 +21,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var coordinator = new Option<Uri>("--coordinator") { Description = "Coordinator address, e.g. http://127.0.0.1:5000.", Required = true };
+        var coordinator = new Option<string>("--coordinator") { Description = "Coordinator address, e.g. http://127.0.0.1:5000.", Required = true };
         var siteId = new Option<string>("--site-id") { Description = "This site's identifier in the run ([A-Za-z0-9._-], at most 64).", Required = true };
         var data = CommandLineOptions.Data();
         var cohorts = CommandLineOptions.CohortColumns();
@@ -40,15 +40,15 @@ internal static class RunCommand
             var builder = Host.CreateApplicationBuilder(result.UnmatchedTokens.ToArray());
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Participant:Coordinator"] = result.GetValue(coordinator)!.ToString(),
+                ["Participant:Coordinator"] = result.GetValue(coordinator),
                 ["Participant:SiteId"] = result.GetValue(siteId),
             });
             builder.Services.AddSingleton<ILocalTrainer>(trainer);
             builder.Services.AddParticipant();
             using var host = builder.Build();
+            var outcome = host.Services.GetRequiredService<ParticipantRunOutcome>();
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
 
-            var outcome = host.Services.GetRequiredService<ParticipantRunOutcome>();
             if (outcome.Error is RpcException rpc)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the coordinator answered {rpc.StatusCode}: {rpc.Status.Detail}");
@@ -62,8 +62,8 @@ internal static class RunCommand
             {
                 return 130;
             }
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"Run {(run.Completed ? "[green]completed[/]" : "[yellow]ended[/]")}: {run.RoundsCompleted} rounds, trained in {run.RoundsTrained}, uploaded {run.BytesUploaded / 1024.0:F0} KiB, downloaded {run.BytesDownloaded / 1024.0:F0} KiB.");
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"Run {(run.Completed ? "[green]completed[/]" : "[yellow]ended[/]")}: {run.RoundsCompleted} rounds, trained in {run.RoundsTrained}, uploaded {run.BytesUploaded / 1024.0:F0} KiB, downloaded {run.BytesDownloaded / 1024.0:F0} KiB."));
             return run.Completed ? 0 : 4;
         }, cancellationToken));
         return command;

@@ -94,6 +94,11 @@ public sealed class FederationClient
                 case ModelDownloadPart.PartOneofCase.Trailer when assembler is not null && model is not null:
                     var payload = assembler.Complete(part.Trailer);
                     assembler.Dispose();
+                    // Read the end of the stream so the call completes with its status instead of being cancelled.
+                    if (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new InvalidDataException("Global model download: a message followed the trailer.");
+                    }
                     return new DownloadedModel(model, payload, stopwatch.Elapsed);
                 default:
                     throw new InvalidDataException($"Global model download: unexpected {part.PartCase} message.");

@@ -57,6 +57,7 @@ public sealed partial class ParticipantWorker
         Report(ParticipantEventKind.Joined, 0, session.RunId);
 
         int trained = 0, evaluations = 0;
+        ParticipantRunResult? result = null;
         await foreach (var evt in _client.WatchTasksAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (evt.EventCase)
@@ -77,13 +78,15 @@ public sealed partial class ParticipantWorker
                     var ended = evt.Ended;
                     LogEnded(site, ended.Completed, ended.RoundsCompleted, ended.Reason);
                     Report(ParticipantEventKind.Ended, ended.RoundsCompleted, ended.Reason);
-                    return Result(ended.Completed, ended.RoundsCompleted, trained, evaluations, ended.FinalModel?.ModelVersion ?? 0);
+                    // The coordinator closes the stream right after this; reading on lets the call end cleanly.
+                    result = Result(ended.Completed, ended.RoundsCompleted, trained, evaluations, ended.FinalModel?.ModelVersion ?? 0);
+                    break;
                 default:
                     LogUnknownEvent(site, evt.EventCase.ToString());
                     break;
             }
         }
-        throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
+        return result ?? throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
     }
 
     private ParticipantRunResult Result(bool completed, ulong rounds, int trained, int evaluations, ulong finalVersion) =>
@@ -164,7 +167,7 @@ public sealed partial class ParticipantWorker
     [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} joined run {RunId} (encoding {Encoding}, chunk {ChunkBytes} bytes)")]
     private partial void LogJoined(string site, string runId, string encoding, uint chunkBytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} round {Round}: uploaded {Bytes} bytes in {Milliseconds:F1} ms ({MegabytesPerSecond:F0} MB/s), train loss {Loss:G4}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} round {Round}: uploaded {Bytes} bytes in {Milliseconds:F1} ms ({MegabytesPerSecond:F1} MB/s), train loss {Loss:G4}")]
     private partial void LogUploaded(string site, ulong round, long bytes, double milliseconds, double megabytesPerSecond, double loss);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site} round {Round}: evaluated the global model, RMSE {Rmse:F4} over {Count} predictions")]
