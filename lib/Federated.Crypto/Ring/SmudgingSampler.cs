@@ -19,14 +19,17 @@ internal static class SmudgingSampler
         UInt128 width = (bound << 1) + 1;
         int bits = 128 - (int)UInt128.LeadingZeroCount(width);
         UInt128 mask = bits == 128 ? UInt128.MaxValue : (UInt128.One << bits) - 1;
-        Span<byte> buf = stackalloc byte[16 * 64];
+        // Batches of 1024 draws: the CSPRNG's per-call overhead dominates small fills.
+        const int Batch = 1024;
+        byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * Batch);
+        Span<byte> buf = rented.AsSpan(0, 16 * Batch);
         try
         {
             int filled = 0;
             while (filled < result.Length)
             {
                 source.Fill(buf);
-                for (int i = 0; i < 64 && filled < result.Length; i++)
+                for (int i = 0; i < Batch && filled < result.Length; i++)
                 {
                     UInt128 r = BinaryPrimitives.ReadUInt128LittleEndian(buf.Slice(i * 16, 16)) & mask;
                     if (r < width)
@@ -39,6 +42,7 @@ internal static class SmudgingSampler
         finally
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(buf);
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
