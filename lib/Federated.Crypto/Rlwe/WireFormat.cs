@@ -105,7 +105,6 @@ internal static unsafe class BitPacker
         fixed (byte* bp = d)
         fixed (ulong* cp = poly.Coeffs)
         {
-            long lenBits = (long)d.Length * 8;
             for (int l = 0; l < p.ModulusCount; l++)
             {
                 int w = p.ModuliBitWidths[l];
@@ -122,18 +121,16 @@ internal static unsafe class BitPacker
                     }
                     else
                     {
-                        WriteSlow(bp, d.Length, bit, v, w);
+                        WriteSlow(bp, bit, v, w);
                     }
 
                     bit += w;
                 }
             }
-
-            _ = lenBits;
         }
     }
 
-    private static void WriteSlow(byte* bp, int len, long bit, ulong v, int w)
+    private static void WriteSlow(byte* bp, long bit, ulong v, int w)
     {
         for (int k = 0; k < w; k++)
         {
@@ -143,8 +140,6 @@ internal static unsafe class BitPacker
                 bp[b >> 3] |= (byte)(1 << (int)(b & 7));
             }
         }
-
-        _ = len;
     }
 
     /// <summary>Unpacks into <paramref name="poly"/>; throws <see cref="InvalidDataException"/> naming the bad residue.</summary>
