@@ -70,6 +70,8 @@ internal static class BenchUploadCommand
             ["Federation:ChunkBytes"] = (chunkKib * 1024).ToString(CultureInfo.InvariantCulture),
             ["Federation:MaxChunkBytes"] = (4 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
             ["Federation:OutDir"] = Path.Combine(Path.GetTempPath(), "federated-bench-" + Guid.NewGuid().ToString("N")),
+            // Transport measurement on loopback: h2c, as in docs/performance.md.
+            ["Security:AllowInsecureLoopback"] = "true",
         };
         IReadOnlyList<TimeSpan> times;
         var coordinator = await InProcessCoordinator.StartAsync(settings, source, quiet: true, cancellationToken: ct).ConfigureAwait(false);

@@ -84,8 +84,11 @@ internal static class DemoCommand
 
     private static async Task<int> FederateAsync(DemoSettings s, TwinOptions twinOptions, List<DemoSite> sites, CancellationToken ct)
     {
+        // Mutual TLS on loopback with an ephemeral consortium CA; OUT/pki also holds the run's audit log.
+        using var pki = Security.DemoPki.Create(Path.Combine(s.OutDir, "pki"), sites.Select(x => x.SiteId));
         var config = new Dictionary<string, string?>
         {
+            ["Security:CaDir"] = pki.Directory,
             ["Federation:RunId"] = "demo-" + s.Seed.ToString(CultureInfo.InvariantCulture),
             ["Federation:MinParticipants"] = s.Participants.ToString(CultureInfo.InvariantCulture),
             ["Federation:Rounds"] = s.Rounds.ToString(CultureInfo.InvariantCulture),
@@ -103,9 +106,8 @@ internal static class DemoCommand
         IReadOnlyList<ParticipantRunResult> results;
         await using (coordinator.ConfigureAwait(false))
         {
-            AnsiConsole.MarkupLineInterpolated($"Coordinator listening on [blue]{coordinator.Address}[/] (h2c); {sites.Count} participants joining over loopback gRPC.");
-            using var channel = FederationChannel.Create(coordinator.Address);
-            var workers = sites.Select(site => new ParticipantWorker(new FederationClient(channel.CreateCallInvoker()), site.Trainer,
+            AnsiConsole.MarkupLineInterpolated($"Coordinator listening on [blue]{coordinator.Address}[/] (mutual TLS, consortium CA in {pki.Directory}); {sites.Count} participants joining over loopback gRPC.");
+            var workers = sites.Select(site => new ParticipantWorker(new FederationClient(pki.Channel(site.SiteId, coordinator.Address).CreateCallInvoker()), site.Trainer,
                 new ParticipantOptions { Coordinator = coordinator.Address, SiteId = site.SiteId }, progress: display).RunAsync(ct)).ToArray();
             var all = Task.WhenAll(workers);
             await AnsiConsole.Live(display.Render(run)).AutoClear(false).StartAsync(async live =>

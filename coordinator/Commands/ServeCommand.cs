@@ -10,7 +10,8 @@ internal static class ServeCommand
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "JSON configuration file (a \"Federation\" section, optionally \"Urls\"); see coordinator/federation.example.json." };
-        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. http://0.0.0.0:5000 (h2c)." };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. https://0.0.0.0:5000 (TLS; http:// only with --Security:AllowInsecureLoopback=true on loopback)." };
+        var ca = new Option<DirectoryInfo?>("--ca") { Description = "Consortium CA directory (Security:CaDir): trust anchor, token key, server certificate, default state directory." };
         var rounds = new Option<int?>("--rounds") { Description = "Overrides Federation:Rounds." };
         var minParticipants = new Option<int?>("--min-participants") { Description = "Overrides Federation:MinParticipants." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Overrides Federation:OutDir (checkpoints and report.json)." };
@@ -23,6 +24,7 @@ internal static class ServeCommand
         command.Options.Add(rounds);
         command.Options.Add(minParticipants);
         command.Options.Add(outDir);
+        command.Options.Add(ca);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -30,7 +32,17 @@ internal static class ServeCommand
             if (result.GetValue(rounds) is { } r) overrides["Federation:Rounds"] = r.ToString(CultureInfo.InvariantCulture);
             if (result.GetValue(minParticipants) is { } m) overrides["Federation:MinParticipants"] = m.ToString(CultureInfo.InvariantCulture);
             if (result.GetValue(outDir) is { } o) overrides["Federation:OutDir"] = o.FullName;
-            var app = CoordinatorHost.Build(result.UnmatchedTokens.ToArray(), result.GetValue(config)?.FullName, overrides);
+            if (result.GetValue(ca) is { } c) overrides["Security:CaDir"] = c.FullName;
+            WebApplication app;
+            try
+            {
+                app = CoordinatorHost.Build(result.UnmatchedTokens.ToArray(), result.GetValue(config)?.FullName, overrides);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 2;
+            }
             await using (app.ConfigureAwait(false))
             {
                 var run = app.GetFederationRun();

@@ -62,6 +62,9 @@ internal sealed partial class FederationRun
     /// <summary>Completes when the run has ended, with what participants were told.</summary>
     public Task<RunEnded> Ended => _ended.Task;
 
+    /// <summary>Raised (under the run's lock) when a round attempt is recorded, completed or failed; handlers must be quick and must not throw.</summary>
+    public event Action<RoundRecord>? RoundRecorded;
+
     /// <summary>The current global model.</summary>
     public StoredModel CurrentModel
     {
@@ -653,6 +656,7 @@ internal sealed partial class FederationRun
             FailureReason = round.Machine.FailureReason,
         };
         _records.Add(record);
+        RoundRecorded?.Invoke(record);
         return record;
     }
 

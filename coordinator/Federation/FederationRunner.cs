@@ -19,6 +19,7 @@ internal sealed partial class FederationRunner(
     CheckpointWriter checkpoints,
     IOptions<FederationOptions> options,
     IHostApplicationLifetime lifetime,
+    Admin.RunControl control,
     ILogger<FederationRunner> logger) : BackgroundService
 {
     private readonly FederationOptions _options = options.Value;
@@ -29,16 +30,19 @@ internal sealed partial class FederationRunner(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        // An operator's StopRun ends the run like a shutdown does, with the operator's reason.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, control.StopToken);
         bool completed = false;
         string reason;
         try
         {
-            reason = await RunRoundsAsync(stoppingToken).ConfigureAwait(false);
+            await control.WaitForStartAsync(stopping.Token).ConfigureAwait(false);
+            reason = await RunRoundsAsync(stopping.Token).ConfigureAwait(false);
             completed = run.RoundsCompleted == (ulong)_options.Rounds;
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.Token.IsCancellationRequested)
         {
-            reason = "the coordinator is stopping";
+            reason = control.StopReason ?? "the coordinator is stopping";
         }
 #pragma warning disable CA1031 // The run must end visibly for participants whatever went wrong.
         catch (Exception ex)

@@ -1,5 +1,6 @@
 using Federated.Coordinator.Federation;
 using Federated.Coordinator.Options;
+using Federated.Coordinator.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -38,6 +39,7 @@ internal static class CoordinatorHost
         var federation = builder.Configuration.GetSection(FederationOptions.SectionName).Get<FederationOptions>() ?? new FederationOptions();
         builder.WebHost.ConfigureKestrel(k => k.ConfigureCoordinatorKestrel(federation.TuneTransport));
         builder.Services.AddCoordinator(builder.Configuration);
+        builder.AddCoordinatorSecurity();
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapCoordinator();

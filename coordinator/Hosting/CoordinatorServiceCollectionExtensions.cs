@@ -69,6 +69,7 @@ internal static class CoordinatorServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<FederationService>();
+        app.MapGrpcService<FederationAdminService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

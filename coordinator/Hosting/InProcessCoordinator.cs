@@ -14,7 +14,7 @@ internal sealed class InProcessCoordinator : IAsyncDisposable
 
     public WebApplication App { get; }
 
-    /// <summary>http://127.0.0.1:PORT (h2c).</summary>
+    /// <summary>https://127.0.0.1:PORT, or http://127.0.0.1:PORT (h2c) with Security:AllowInsecureLoopback.</summary>
     public Uri Address { get; }
 
     public FederationRun Run => App.GetFederationRun();
@@ -32,7 +32,8 @@ internal sealed class InProcessCoordinator : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase) { ["Urls"] = "http://127.0.0.1:0" };
+        bool insecure = settings.TryGetValue("Security:AllowInsecureLoopback", out var flag) && bool.TryParse(flag, out var allow) && allow;
+        var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase) { ["Urls"] = insecure ? "http://127.0.0.1:0" : "https://127.0.0.1:0" };
         var app = CoordinatorHost.Build([], null, all, builder =>
         {
             if (modelSource is not null)

@@ -1,4 +1,5 @@
 using Federated.Core.Federation;
+using Federated.Federation.Security;
 using Federated.Federation.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +21,7 @@ public sealed class ParticipantRunOutcome
 /// </summary>
 public sealed class ParticipantBackgroundService(
     IOptions<ParticipantOptions> options,
+    IOptions<ClientSecurityOptions> security,
     ILocalTrainer trainer,
     ParticipantRunOutcome outcome,
     IHostApplicationLifetime lifetime,
@@ -30,7 +32,8 @@ public sealed class ParticipantBackgroundService(
         var o = options.Value;
         try
         {
-            using var channel = FederationChannel.Create(o.Coordinator!, o.TuneTransport, loggerFactory: loggerFactory);
+            using var channelSecurity = ChannelSecurity.Resolve(security.Value, o.Coordinator!, loggerFactory.CreateLogger<ChannelSecurity>());
+            using var channel = FederationChannel.Create(o.Coordinator!, o.TuneTransport, loggerFactory: loggerFactory, security: channelSecurity);
             var worker = new ParticipantWorker(new FederationClient(channel.CreateCallInvoker()), trainer, o, loggerFactory.CreateLogger<ParticipantWorker>());
             outcome.Result = await worker.RunAsync(stoppingToken).ConfigureAwait(false);
         }
@@ -62,6 +65,7 @@ public static class ParticipantServiceCollectionExtensions
     {
         services.AddOptions<ParticipantOptions>().BindConfiguration(ParticipantOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ParticipantOptions>, ParticipantOptionsValidator>();
+        services.AddOptions<ClientSecurityOptions>().BindConfiguration(ClientSecurityOptions.SectionName);
         services.AddSingleton<ParticipantRunOutcome>();
         services.AddHostedService<ParticipantBackgroundService>();
         return services;

@@ -37,6 +37,7 @@ internal sealed class TestFederation : IAsyncDisposable
             ["Federation:EvaluationDeadline"] = "00:00:30",
             ["Federation:ParticipantWaitTimeout"] = "00:00:30",
             ["Federation:OutDir"] = outDir,
+            ["Security:AllowInsecureLoopback"] = "true",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -39,6 +39,7 @@ public class TwinFederationTests
                 ["Federation:BatchSize"] = "16",
                 ["Federation:LearningRate"] = "0.003",
                 ["Federation:OutDir"] = Path.Combine(root, "out"),
+                ["Security:AllowInsecureLoopback"] = "true",
             };
             await using var coordinator = await InProcessCoordinator.StartAsync(settings, new TwinModelSource(options), quiet: true, cancellationToken: ct);
             using var channel = FederationChannel.Create(coordinator.Address);
