@@ -127,7 +127,7 @@ public sealed class BuildingThermalTwin : nn.Module
             var outdoor = batch.Outdoor[.., k];
             var solar = batch.Solar[.., k];
             var hvac = batch.Hvac[.., k];
-            var g = Correction.forward(Features(batch, k, temperature, outdoor, solar, hvac));
+            var g = Correction.forward(Features(batch, k, temperature, outdoor));
             var forcing = ((outdoor / p.Resistance) + (p.SolarAperture * solar / 1000.0) + (p.Efficiency * hvac) + g) / p.Capacitance;
             var equilibrium = forcing / decayRate;
             temperature = equilibrium + ((temperature - equilibrium) * decay);
@@ -160,13 +160,10 @@ public sealed class BuildingThermalTwin : nn.Module
         return RcPhysics.Residual(s, trajectory, batch.Outdoor, batch.Solar, batch.Hvac, expand);
     }
 
-    private static Tensor Features(WindowBatch batch, long k, Tensor temperature, Tensor outdoor, Tensor solar, Tensor hvac) => cat(
+    private static Tensor Features(WindowBatch batch, long k, Tensor temperature, Tensor outdoor) => cat(
     [
         batch.Calendar[.., k, ..],
-        ((temperature - 20.0) / 10.0).unsqueeze(1),
         ((outdoor - temperature) / 10.0).unsqueeze(1),
-        (solar / 500.0).unsqueeze(1),
-        (hvac / 5.0).unsqueeze(1),
         batch.Cohorts,
     ], 1);
 

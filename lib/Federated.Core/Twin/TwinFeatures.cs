@@ -4,12 +4,15 @@ namespace Federated.Core.Twin;
 
 /// <summary>
 /// Inputs of the shared neural correction. The layout is part of the shared-vector contract (version 1):
-/// 5 calendar features, 4 state/forcing features, then <see cref="TwinOptions.CohortBuckets"/> hashed cohort indicators.
+/// 5 calendar features, the indoor–outdoor difference, then <see cref="TwinOptions.CohortBuckets"/> hashed cohort
+/// indicators. Solar, HVAC power and the temperature level are left out on purpose: their effects belong to the
+/// building's own gA, η and R, and a shared network that also saw them would absorb site-specific physics that
+/// federated averaging then smears across sites.
 /// </summary>
 public static class TwinFeatures
 {
     public const int CalendarCount = 5;
-    public const int StateCount = 4;
+    public const int StateCount = 1;
 
     public static int Count(TwinOptions options)
     {
@@ -42,6 +45,21 @@ public static class TwinFeatures
         {
             destination[(int)(Fnv1a($"{column}={value}") % (uint)destination.Length)] = 1f;
         }
+    }
+
+    /// <summary>Pairs of distinct cohort values that share a bucket, so a participant can warn about them.</summary>
+    public static IReadOnlyList<(string First, string Second)> Collisions(IEnumerable<KeyValuePair<string, string>> cohortValues, int buckets)
+    {
+        ArgumentNullException.ThrowIfNull(cohortValues);
+        var owner = new Dictionary<uint, string>();
+        var collisions = new List<(string, string)>();
+        foreach (var label in cohortValues.Select(kv => $"{kv.Key}={kv.Value}").Distinct(StringComparer.Ordinal))
+        {
+            uint bucket = Fnv1a(label) % (uint)buckets;
+            if (owner.TryGetValue(bucket, out var other)) collisions.Add((other, label));
+            else owner[bucket] = label;
+        }
+        return collisions;
     }
 
     internal static uint Fnv1a(string text)

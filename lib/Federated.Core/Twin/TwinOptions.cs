@@ -9,8 +9,11 @@ public sealed record TwinOptions
     /// <summary>Width of the two hidden layers of the shared neural correction.</summary>
     public int HiddenWidth { get; init; } = 32;
 
-    /// <summary>Feature-hashing buckets for cohort values (fixed so the shared layout never depends on a site's vocabulary).</summary>
-    public int CohortBuckets { get; init; } = 16;
+    /// <summary>
+    /// Feature-hashing buckets for cohort values (fixed so the shared layout never depends on a site's vocabulary).
+    /// 64 keeps collisions rare for the handful of values a consortium uses; <see cref="TwinFeatures.Collisions"/> names any.
+    /// </summary>
+    public int CohortBuckets { get; init; } = 64;
 
     /// <summary>Weight of the physics residual (mean squared departure from the RC dynamics, K²/h²).</summary>
     public double PhysicsWeight { get; init; } = 0.05;

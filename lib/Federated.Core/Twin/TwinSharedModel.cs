@@ -7,7 +7,7 @@ namespace Federated.Core.Twin;
 /// <summary>
 /// The shared-vector contract of the twin, layout "building-twin-correction" version 1: the correction network's
 /// tensors in this order, each flattened row-major: input.weight [W, F], input.bias [W], hidden.weight [W, W],
-/// hidden.bias [W], output.weight [1, W], output.bias [1] — with F = 9 + cohort buckets and W the hidden width.
+/// hidden.bias [W], output.weight [1, W], output.bias [1] — with F = 6 + cohort buckets and W the hidden width.
 /// </summary>
 public static class TwinSharedModel
 {

@@ -39,6 +39,10 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         }
         Twin = new BuildingThermalTwin(train.Buildings.Select(b => b.BuildingId).ToList(), options, TorchRuntime.Initialize(_logger));
         _physicsOptimizer = optim.Adam([Twin.PhysicsRaw], options.PhysicsLearningRate);
+        foreach (var (first, second) in TwinFeatures.Collisions(train.Buildings.SelectMany(b => b.Cohorts).Concat(test.Buildings.SelectMany(b => b.Cohorts)), options.CohortBuckets))
+        {
+            _logger.LogWarning("Cohort values {First} and {Second} share a feature-hashing bucket; the shared model cannot tell them apart", first, second);
+        }
         Layout = TwinSharedModel.Layout(options);
     }
 
@@ -70,7 +74,8 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         TwinSharedModel.Load(Twin.Correction, globalShared);
         var start = globalShared.ToArray();
         using var sharedOptimizer = optim.Adam(Twin.Correction.parameters(), plan.LearningRate);
-        var random = new Random(HashCode.Combine(plan.Seed, plan.Round));
+        // Not HashCode.Combine: it is randomised per process, and a seed must give the same run every time.
+        var random = new Random(unchecked((int)((plan.Seed * 1_000_003L) ^ plan.Round)));
         using var generator = new Generator((ulong)random.NextInt64(), Twin.Device);
         var windows = new int[Math.Min(plan.BatchSize, _train.Count)];
         double lossSum = 0;

@@ -11,7 +11,7 @@ public class TwinSharedModelTests
         using var network = new CorrectionNetwork(TwinFeatures.Count(options), options.HiddenWidth);
 
         Assert.Equal(TwinSharedModel.Layout(options).Length, TwinSharedModel.Flatten(network).Length);
-        Assert.Equal((8 * 13) + 8 + (8 * 8) + 8 + 8 + 1, TwinSharedModel.Layout(options).Length);
+        Assert.Equal((8 * 10) + 8 + (8 * 8) + 8 + 8 + 1, TwinSharedModel.Layout(options).Length);
     }
 
     [Fact]
@@ -47,6 +47,15 @@ public class TwinSharedModelTests
         Assert.Equal(a, TwinSharedModel.Initial(options, 42));
         Assert.NotEqual(a, TwinSharedModel.Initial(options, 43));
         Assert.All(a[^(options.HiddenWidth + 1)..], v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Collisions_NamesValuesSharingABucket()
+    {
+        var values = new Dictionary<string, string> { ["building_age"] = "pre1950", ["income_tier"] = "high" };
+
+        Assert.Equal([("building_age=pre1950", "income_tier=high")], TwinFeatures.Collisions(values, 16)); // FNV-1a: both land in 2 of 16
+        Assert.Empty(TwinFeatures.Collisions(values, new TwinOptions().CohortBuckets));
     }
 
     [Fact]
