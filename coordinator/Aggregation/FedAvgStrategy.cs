@@ -26,7 +26,15 @@ internal sealed class FedAvgStrategy : IAggregationStrategy
         {
             return AggregationResult.KeepPrevious("no updates to aggregate");
         }
-        var mean = WeightedMean.OfDeltas(updates, global.Length);
+        return Apply(global, WeightedMean.OfDeltas(updates, global.Length));
+    }
+
+    public AggregationResult Apply(ReadOnlySpan<float> global, ReadOnlySpan<double> mean)
+    {
+        if (mean.Length != global.Length)
+        {
+            throw new ArgumentException($"The mean delta has {mean.Length} values; the model {global.Length}.", nameof(mean));
+        }
         var next = new float[global.Length];
         for (int i = 0; i < next.Length; i++)
         {

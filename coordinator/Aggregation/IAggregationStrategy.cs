@@ -14,4 +14,10 @@ internal interface IAggregationStrategy
     /// modify its inputs.
     /// </summary>
     AggregationResult Aggregate(ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates);
+
+    /// <summary>
+    /// One server step from the sample-weighted mean delta alone (Σ nᵢ·Δᵢ / Σ nᵢ, the "pseudo-gradient" of Reddi et
+    /// al.). Encrypted rounds only ever know this average, so every strategy must work from it.
+    /// </summary>
+    AggregationResult Apply(ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta);
 }

@@ -118,6 +118,12 @@ internal sealed partial class FederationRun
                 $"capabilities.update_encodings: none of [{string.Join(", ", encodings)}] is accepted; the coordinator accepts {UpdateEncodings.Float32LittleEndian}");
         }
 
+        if (IsEncrypted && !encodings.Contains(UpdateEncodings.RlweV1))
+        {
+            throw Fail(StatusCode.FailedPrecondition,
+                $"capabilities.update_encodings: this run is encrypted and needs {UpdateEncodings.RlweV1}; the participant offers [{string.Join(", ", encodings)}]");
+        }
+
         string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         lock (_gate)
         {
@@ -143,7 +149,7 @@ internal sealed partial class FederationRun
             SessionToken = token,
             RunId = RunId,
             ProtocolVersion = ProtocolInfo.Current,
-            UpdateEncoding = UpdateEncodings.Float32LittleEndian,
+            UpdateEncoding = IsEncrypted ? UpdateEncodings.RlweV1 : UpdateEncodings.Float32LittleEndian,
             ChunkBytes = (uint)_options.ChunkBytes,
             MaxChunkBytes = (uint)_options.MaxChunkBytes,
             MaxUpdateBytes = (ulong)_options.MaxUpdateBytes,
@@ -236,11 +242,16 @@ internal sealed partial class FederationRun
             {
                 throw Fail(StatusCode.FailedPrecondition, $"site {site.Id} already uploaded an update for round {round.Round} under another idempotency_key");
             }
-            if (!string.Equals(header.Encoding, UpdateEncodings.Float32LittleEndian, StringComparison.Ordinal))
+            string encoding = round.Encrypted is null ? UpdateEncodings.Float32LittleEndian : UpdateEncodings.RlweV1;
+            if (!string.Equals(header.Encoding, encoding, StringComparison.Ordinal))
             {
-                throw Fail(StatusCode.InvalidArgument, $"encoding: expected \"{UpdateEncodings.Float32LittleEndian}\" (negotiated at Join), got \"{header.Encoding}\"");
+                throw Fail(StatusCode.InvalidArgument, $"encoding: expected \"{encoding}\" (negotiated at Join), got \"{header.Encoding}\"");
             }
-            if (header.SampleCount == 0 || header.SampleCount > long.MaxValue)
+            if (round.Encrypted is not null && header.SampleCount != 0)
+            {
+                throw Fail(StatusCode.InvalidArgument, $"sample_count must be 0 in an encrypted run: the weight travels inside the ciphertext (got {header.SampleCount})");
+            }
+            if (round.Encrypted is null && (header.SampleCount == 0 || header.SampleCount > long.MaxValue))
             {
                 throw Fail(StatusCode.InvalidArgument, $"sample_count must be positive (got {header.SampleCount})");
             }
@@ -252,10 +263,10 @@ internal sealed partial class FederationRun
             {
                 throw Fail(StatusCode.ResourceExhausted, $"total_bytes {header.TotalBytes} exceeds the limit of {_options.MaxUpdateBytes} bytes");
             }
-            ulong expected = (ulong)Layout.Length * sizeof(float);
+            ulong expected = round.Encrypted is null ? (ulong)Layout.Length * sizeof(float) : (ulong)EncryptedUpdateBytes;
             if (header.TotalBytes != expected)
             {
-                throw Fail(StatusCode.InvalidArgument, $"total_bytes: expected {expected} ({Layout} as {UpdateEncodings.Float32LittleEndian}), got {header.TotalBytes}");
+                throw Fail(StatusCode.InvalidArgument, $"total_bytes: expected {expected} ({Layout} as {encoding}), got {header.TotalBytes}");
             }
             return new UploadTicket(site.Id, round, header.Clone());
         }
@@ -270,6 +281,10 @@ internal sealed partial class FederationRun
     {
         ArgumentNullException.ThrowIfNull(ticket);
         ArgumentNullException.ThrowIfNull(payload);
+        if (ticket.Round.Encrypted is not null)
+        {
+            return CompleteEncryptedUpload(ticket, payload);
+        }
         if (!UpdateEncodings.TryDecodeFloat32(payload, Layout.Length, out var delta, out var error))
         {
             throw Fail(StatusCode.InvalidArgument, $"update payload: {error}");
@@ -309,6 +324,8 @@ internal sealed partial class FederationRun
         CoreSums sums;
         switch (request.MetricsCase)
         {
+            case ReportEvaluationRequest.MetricsOneofCase.Sums when IsEncrypted:
+                throw FailPlain(StatusCode.FailedPrecondition, $"sums: this run is encrypted; send encoded_sums ({UpdateEncodings.RlweV1})");
             case ReportEvaluationRequest.MetricsOneofCase.Sums:
                 var s = request.Sums;
                 if (s.Count < 0 || !double.IsFinite(s.SumSquaredError) || !double.IsFinite(s.SumAbsoluteError) || !double.IsFinite(s.SumError) || s.SumSquaredError < 0 || s.SumAbsoluteError < 0)
@@ -317,6 +334,8 @@ internal sealed partial class FederationRun
                 }
                 sums = s.ToCore();
                 break;
+            case ReportEvaluationRequest.MetricsOneofCase.EncodedSums when IsEncrypted:
+                return ReportEncryptedEvaluation(request);
             case ReportEvaluationRequest.MetricsOneofCase.EncodedSums:
                 throw Fail(StatusCode.Unimplemented, $"encoded_sums with encoding \"{request.EncodedSums.Encoding}\" is not supported by this coordinator; send sums");
             default:
@@ -498,6 +517,7 @@ internal sealed partial class FederationRun
                     Attempt = round.Attempt,
                     GlobalModel = model.Ref,
                     DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
+                    Encryption = round.Encrypted?.Spec,
                     Plan = new Federated.Federation.V1.TrainingPlan
                     {
                         LocalSteps = (uint)_options.LocalSteps,
@@ -520,6 +540,7 @@ internal sealed partial class FederationRun
         lock (_gate)
         {
             round.Machine.Fire(RoundTrigger.UpdatesCollected);
+            round.Encrypted?.Update.Close();
             foreach (var id in round.Selected.Order(StringComparer.Ordinal))
             {
                 var site = _sites[id];
@@ -561,10 +582,12 @@ internal sealed partial class FederationRun
         {
             round.Machine.Fire(RoundTrigger.Aggregated);
             round.EvaluationModelVersion = model.Ref.ModelVersion;
-            foreach (var site in _sites.Values.Where(s => s.Watcher is not null))
+            // Encrypted runs: only holders of the key can encrypt the sums.
+            foreach (var site in _sites.Values.Where(s => s.Watcher is not null && (round.Encrypted is null || round.Encrypted.Key.IsHeldBy(s.Id, s.Token))))
             {
                 round.EvaluationExpected.Add(site.Id);
-                Send(site, new TaskEvent { Evaluate = new EvaluateTask { Round = round.Round, GlobalModel = model.Ref, DeadlineUnixMs = deadline.ToUnixTimeMilliseconds() } }, keepAsCurrent: true);
+                var evaluate = new EvaluateTask { Round = round.Round, Attempt = round.Attempt, GlobalModel = model.Ref, DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(), Encryption = round.Encrypted?.Spec };
+                Send(site, new TaskEvent { Evaluate = evaluate }, keepAsCurrent: true);
             }
             if (round.EvaluationExpected.Count == 0)
             {
@@ -646,9 +669,11 @@ internal sealed partial class FederationRun
             Phase = round.Machine.Phase,
             Participants = round.Updates.Keys.Order(StringComparer.Ordinal).ToArray(),
             Stragglers = round.Stragglers.ToArray(),
-            TrainLoss = updates.Length == 0 ? double.NaN : WeightedMean.TrainLoss(updates),
-            ValidationSums = sums,
-            SiteValidationRmse = round.Evaluations.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value.Rmse, StringComparer.Ordinal),
+            TrainLoss = round.Encrypted is { } enc ? enc.TrainLoss : updates.Length == 0 ? double.NaN : WeightedMean.TrainLoss(updates),
+            // Encrypted runs know only the decrypted sum of all sites' statistics, never a site's own.
+            ValidationSums = round.Encrypted is null ? sums : round.Encrypted.Validation ?? CoreSums.Empty,
+            Encryption = EncryptionMetrics(round),
+            SiteValidationRmse = round.Encrypted is not null ? new Dictionary<string, double>(StringComparer.Ordinal) : round.Evaluations.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value.Rmse, StringComparer.Ordinal),
             BytesUploaded = round.BytesUploaded,
             BytesDownloaded = round.BytesDownloaded,
             WallSeconds = round.Clock.Elapsed.TotalSeconds,

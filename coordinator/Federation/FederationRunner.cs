@@ -89,6 +89,10 @@ internal sealed partial class FederationRunner(
 
     private async Task<bool> RunAttemptAsync(RoundContext context, IReadOnlyList<string> selected, CancellationToken ct)
     {
+        if (run.IsEncrypted)
+        {
+            return await new Encryption.EncryptedRoundDriver(run, strategy, checkpoints, _options, logger).RunAttemptAsync(context, selected, ct).ConfigureAwait(false);
+        }
         run.StartTraining(context, selected);
         await WaitOrDeadlineAsync(context.AllUpdates.Task, _options.RoundDeadline, ct).ConfigureAwait(false);
         var updates = run.CloseTraining(context);

@@ -24,4 +24,6 @@ internal sealed class RoundContext(ulong round, uint attempt, ulong baseModelVer
     public long BytesUploaded { get; set; }
     public long BytesDownloaded { get; set; }
     public List<string> Stragglers { get; } = [];
+    /// <summary>Key, aggregates and overhead of an encrypted round; null in plaintext runs.</summary>
+    public Encryption.EncryptedRoundState? Encrypted { get; set; }
 }

@@ -23,4 +23,6 @@ internal sealed record RoundRecord
     /// <summary>Global model version after the round.</summary>
     public required ulong ModelVersion { get; init; }
     public string? FailureReason { get; init; }
+    /// <summary>Encryption overhead and key use of the round; null in plaintext runs.</summary>
+    public Encryption.EncryptionRoundMetrics? Encryption { get; init; }
 }

@@ -33,7 +33,15 @@ internal static class CoordinatorServiceCollectionExtensions
             return o.Model == "synthetic" ? new SyntheticModelSource(o.SyntheticLength) : new TwinModelSource(new TwinOptions());
         });
         services.TryAddSingleton<IAggregationStrategy>(sp =>
-            new FedAvgStrategy(sp.GetRequiredService<IOptions<FederationOptions>>().Value.ServerLearningRate));
+        {
+            var o = sp.GetRequiredService<IOptions<FederationOptions>>().Value;
+            return o.Strategy.ToLowerInvariant() switch
+            {
+                "fedadam" => new FedAdamStrategy(o.ServerLearningRate, o.ServerBeta1, o.ServerBeta2, o.ServerTau),
+                "fedyogi" => new FedYogiStrategy(o.ServerLearningRate, o.ServerBeta1, o.ServerBeta2, o.ServerTau),
+                _ => new FedAvgStrategy(o.ServerLearningRate),
+            };
+        });
         services.AddSingleton<FederationRun>();
         services.AddSingleton<CheckpointWriter>();
         services.AddSingleton<FederationRunner>();

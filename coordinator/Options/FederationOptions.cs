@@ -45,10 +45,10 @@ internal sealed class FederationOptions
     /// <summary>Seed of the initial model and of each round's per-site sampling seed. Default 42.</summary>
     public long Seed { get; set; } = 42;
 
-    /// <summary>Aggregation strategy; "fedavg" is the only one for now.</summary>
+    /// <summary>Server optimiser on the (decrypted) weighted mean delta: "fedavg" (default), "fedadam" or "fedyogi".</summary>
     public string Strategy { get; set; } = "fedavg";
 
-    /// <summary>Server learning rate η of FedAvg (1 = plain averaging). Default 1.</summary>
+    /// <summary>Server learning rate η (FedAvg: 1 = plain averaging; FedAdam/FedYogi: the step size, e.g. 0.1). Default 1.</summary>
     public double ServerLearningRate { get; set; } = 1.0;
 
     /// <summary>Initial model: "twin" (the building twin's shared parameters) or "synthetic" (<see cref="SyntheticLength"/> zeros).</summary>
@@ -74,6 +74,24 @@ internal sealed class FederationOptions
 
     /// <summary>Use the tuned HTTP/2 windows and frame size (see docs/performance.md). Default true.</summary>
     public bool TuneTransport { get; set; } = true;
+
+    /// <summary>
+    /// "rlwe" (default): updates, sample counts, train losses and evaluation sums travel encrypted and the coordinator
+    /// only ever decrypts their sums; "none": plain float32 updates and plain sums.
+    /// </summary>
+    public string Encryption { get; set; } = "rlwe";
+
+    /// <summary>Settings of encrypted rounds (section "Federation:Rlwe").</summary>
+    public Federated.Coordinator.Encryption.RlweOptions Rlwe { get; set; } = new();
+
+    /// <summary>First-moment decay β₁ of FedAdam/FedYogi. Default 0.9.</summary>
+    public double ServerBeta1 { get; set; } = 0.9;
+
+    /// <summary>Second-moment decay β₂ of FedAdam/FedYogi. Default 0.99.</summary>
+    public double ServerBeta2 { get; set; } = 0.99;
+
+    /// <summary>Adaptivity τ of FedAdam/FedYogi (added to √v). Default 1e-3.</summary>
+    public double ServerTau { get; set; } = 1e-3;
 
     /// <summary>Stop the process once the run has ended (serve). Default false: keep answering status queries.</summary>
     public bool ExitWhenComplete { get; set; }

@@ -28,7 +28,15 @@ internal sealed class FederationOptionsValidator : IValidateOptions<FederationOp
         Require(options.LearningRate > 0 && double.IsFinite(options.LearningRate), $"Federation:LearningRate must be a positive number (got {options.LearningRate}).");
         Require(options.BatchSize >= 1, $"Federation:BatchSize must be at least 1 (got {options.BatchSize}).");
         Require(options.ServerLearningRate > 0 && double.IsFinite(options.ServerLearningRate), $"Federation:ServerLearningRate must be a positive number (got {options.ServerLearningRate}).");
-        Require(string.Equals(options.Strategy, "fedavg", StringComparison.OrdinalIgnoreCase), $"Federation:Strategy \"{options.Strategy}\" is unknown; supported: fedavg.");
+        Require(options.Strategy.ToLowerInvariant() is "fedavg" or "fedadam" or "fedyogi", $"Federation:Strategy \"{options.Strategy}\" is unknown; supported: fedavg, fedadam, fedyogi.");
+        Require(options.ServerBeta1 is >= 0 and < 1, $"Federation:ServerBeta1 must be in [0, 1) (got {options.ServerBeta1}).");
+        Require(options.ServerBeta2 is >= 0 and < 1, $"Federation:ServerBeta2 must be in [0, 1) (got {options.ServerBeta2}).");
+        Require(options.ServerTau > 0 && double.IsFinite(options.ServerTau), $"Federation:ServerTau must be a positive number (got {options.ServerTau}).");
+        Require(options.Encryption is "none" or "rlwe", $"Federation:Encryption \"{options.Encryption}\" is unknown; supported: none, rlwe.");
+        if (options.Encryption == "rlwe")
+        {
+            failures.AddRange(Federated.Coordinator.Encryption.RlweOptionsValidator.Validate(options));
+        }
         Require(options.Model is "twin" or "synthetic", $"Federation:Model \"{options.Model}\" is unknown; supported: twin, synthetic.");
         Require(options.SyntheticLength >= 1, $"Federation:SyntheticLength must be at least 1 (got {options.SyntheticLength}).");
         Require(options.ChunkBytes >= 1024, $"Federation:ChunkBytes must be at least 1024 (got {options.ChunkBytes}).");

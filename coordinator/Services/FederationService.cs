@@ -6,7 +6,7 @@ using Grpc.Core;
 namespace Federated.Coordinator.Services;
 
 /// <summary>The federated.v1.Federation gRPC service: protocol framing here, state and rules in <see cref="FederationRun"/>.</summary>
-internal sealed class FederationService(FederationRun run) : Federated.Federation.V1.Federation.FederationBase
+internal sealed partial class FederationService(FederationRun run) : Federated.Federation.V1.Federation.FederationBase
 {
     public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context) =>
         Task.FromResult(run.Join(request));

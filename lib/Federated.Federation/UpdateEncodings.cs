@@ -9,11 +9,11 @@ public static class UpdateEncodings
     /// <summary>The plain parameter vector: IEEE-754 binary32, little-endian, element i at byte 4*i.</summary>
     public const string Float32LittleEndian = "float32-le";
 
-    /// <summary>Reserved for RLWE ciphertexts of the (weighted) update; not implemented yet.</summary>
+    /// <summary>RLWE ciphertexts (Federated.Crypto wire format) of the weighted update or of a statistics vector.</summary>
     public const string RlweV1 = "rlwe-v1";
 
     /// <summary>Encodings this build can produce and read.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [Float32LittleEndian];
+    public static IReadOnlyList<string> Supported { get; } = [Float32LittleEndian, RlweV1];
 
     /// <summary>Encodes <paramref name="values"/> as <see cref="Float32LittleEndian"/>.</summary>
     public static byte[] EncodeFloat32(ReadOnlySpan<float> values)

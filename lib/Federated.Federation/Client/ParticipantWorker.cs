@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Federated.Core.Federation;
+using Federated.Federation.Encryption;
 using Federated.Federation.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +25,9 @@ public sealed record ParticipantRunResult(
 /// uploads the delta in chunks, evaluates on <see cref="EvaluateTask"/> and reports the sums, until the run ends
 /// or <c>cancellationToken</c> fires. The site's data never leaves <see cref="ILocalTrainer"/>.
 /// </summary>
+#pragma warning disable CA1001 // The key material (_encryption) is disposed, and its secrets zeroed, when RunAsync ends.
 public sealed partial class ParticipantWorker
+#pragma warning restore CA1001
 {
     private readonly FederationClient _client;
     private readonly ILocalTrainer _trainer;
@@ -35,6 +38,7 @@ public sealed partial class ParticipantWorker
     private (ulong Version, float[] Values)? _cachedModel;
     private long _bytesUploaded;
     private long _bytesDownloaded;
+    private ParticipantEncryption? _encryption;
 
     public ParticipantWorker(FederationClient client, ILocalTrainer trainer, ParticipantOptions options, ILogger<ParticipantWorker>? logger = null, IProgress<ParticipantEvent>? progress = null)
     {
@@ -48,12 +52,35 @@ public sealed partial class ParticipantWorker
         _progress = progress;
     }
 
+    /// <summary>Tests only: keep the key material after RunAsync ends so refusals can be probed.</summary>
+    internal bool RetainKeysAfterRun { get; init; }
+
     /// <summary>Takes part until the coordinator ends the run; returns what was done.</summary>
     public async Task<ParticipantRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!RetainKeysAfterRun)
+            {
+                _encryption?.Dispose();
+            }
+        }
+    }
+
+    private async Task<ParticipantRunResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         string site = _options.SiteId;
         var session = await _client.JoinAsync(site, _trainer.Layout, cancellationToken).ConfigureAwait(false);
         LogJoined(site, session.RunId, session.UpdateEncoding, session.ChunkBytes);
+        if (string.Equals(session.UpdateEncoding, UpdateEncodings.RlweV1, StringComparison.Ordinal))
+        {
+            _encryption?.Dispose();
+            _encryption = new ParticipantEncryption(_client, session.RunId);
+        }
         Report(ParticipantEventKind.Joined, 0, session.RunId);
 
         int trained = 0, evaluations = 0;
@@ -69,6 +96,12 @@ public sealed partial class ParticipantWorker
                 case TaskEvent.EventOneofCase.Evaluate:
                     await EvaluateAsync(evt.Evaluate, cancellationToken).ConfigureAwait(false);
                     evaluations++;
+                    break;
+                case TaskEvent.EventOneofCase.KeyCeremony:
+                    await Encryption(evt.EventCase).HandleCeremonyAsync(evt.KeyCeremony, cancellationToken).ConfigureAwait(false);
+                    break;
+                case TaskEvent.EventOneofCase.Decrypt:
+                    await Encryption(evt.EventCase).HandleDecryptAsync(evt.Decrypt, cancellationToken).ConfigureAwait(false);
                     break;
                 case TaskEvent.EventOneofCase.Missed:
                     LogMissed(site, evt.Missed.Round, evt.Missed.Reason);
@@ -89,6 +122,12 @@ public sealed partial class ParticipantWorker
         return result ?? throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
     }
 
+    /// <summary>The encryption side of this participant; null in plaintext runs (or before Join).</summary>
+    public ParticipantEncryption? EncryptionState => _encryption;
+
+    private ParticipantEncryption Encryption(TaskEvent.EventOneofCase what) =>
+        _encryption ?? throw new InvalidOperationException($"Site {_options.SiteId}: {what} task in a run that did not negotiate {UpdateEncodings.RlweV1}.");
+
     private ParticipantRunResult Result(bool completed, ulong rounds, int trained, int evaluations, ulong finalVersion) =>
         new(_options.SiteId, completed, rounds, trained, evaluations, _bytesUploaded, _bytesDownloaded, _uploads.ToArray(), finalVersion);
 
@@ -102,13 +141,15 @@ public sealed partial class ParticipantWorker
         {
             throw new InvalidOperationException($"Site {_options.SiteId}: the trainer returned {update.Delta.Length} values for layout {_trainer.Layout}.");
         }
-        byte[] payload = UpdateEncodings.EncodeFloat32(update.Delta);
+        bool encrypted = task.Encryption is not null;
+        byte[] payload = encrypted ? Encryption(TaskEvent.EventOneofCase.Train).EncryptUpdate(task, update) : UpdateEncodings.EncodeFloat32(update.Delta);
         var header = new UpdateHeader
         {
             Round = task.Round,
-            Encoding = session.UpdateEncoding,
-            SampleCount = checked((ulong)update.SampleCount),
-            TrainLoss = update.TrainLoss,
+            Encoding = encrypted ? UpdateEncodings.RlweV1 : session.UpdateEncoding,
+            // Encrypted: the sample count and the loss travel inside the ciphertext, never in the clear.
+            SampleCount = encrypted ? 0 : checked((ulong)update.SampleCount),
+            TrainLoss = encrypted ? double.NaN : update.TrainLoss,
             BaseModelVersion = task.GlobalModel.ModelVersion,
             IdempotencyKey = IdempotencyKey(task, payload),
         };
@@ -126,7 +167,14 @@ public sealed partial class ParticipantWorker
     {
         var global = await GetModelAsync(task.GlobalModel, cancellationToken).ConfigureAwait(false);
         var sums = await _trainer.EvaluateAsync(global, cancellationToken).ConfigureAwait(false);
-        await _client.ReportEvaluationAsync(task.Round, task.GlobalModel.ModelVersion, sums, cancellationToken).ConfigureAwait(false);
+        if (task.Encryption is not null)
+        {
+            await Encryption(TaskEvent.EventOneofCase.Evaluate).ReportEvaluationAsync(task, sums, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _client.ReportEvaluationAsync(task.Round, task.GlobalModel.ModelVersion, sums, cancellationToken).ConfigureAwait(false);
+        }
         LogEvaluated(_options.SiteId, task.Round, sums.Rmse, sums.Count);
         Report(ParticipantEventKind.Evaluated, task.Round, string.Create(CultureInfo.InvariantCulture, $"rmse {sums.Rmse:F4}"));
     }

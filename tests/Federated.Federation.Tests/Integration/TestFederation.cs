@@ -37,6 +37,8 @@ internal sealed class TestFederation : IAsyncDisposable
             ["Federation:EvaluationDeadline"] = "00:00:30",
             ["Federation:ParticipantWaitTimeout"] = "00:00:30",
             ["Federation:OutDir"] = outDir,
+            // Plaintext unless a test asks for "rlwe" (the encrypted tests live in Encryption/).
+            ["Federation:Encryption"] = "none",
             ["Security:AllowInsecureLoopback"] = "true",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
