@@ -15,9 +15,10 @@ internal sealed partial class RunAuditHook(
     AuditLog audit,
     CoordinatorSecurity security,
     IOptions<FederationOptions> options,
-    ILogger<RunAuditHook> logger) : IHostedService
+    ILogger<RunAuditHook> logger) : IHostedLifecycleService
 {
     private const string Actor = "coordinator";
+    private Task _endRecorded = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -40,7 +41,7 @@ internal sealed partial class RunAuditHook(
             ["allowed_sites"] = string.Join(",", o.AllowedSites),
         });
         run.RoundRecorded += OnRoundRecorded;
-        run.Ended.ContinueWith(t => Append(Actor, "run.end", new Dictionary<string, string>
+        _endRecorded = run.Ended.ContinueWith(t => Append(Actor, "run.end", new Dictionary<string, string>
         {
             ["run_id"] = run.RunId,
             ["completed"] = t.Result.Completed ? "true" : "false",
@@ -51,11 +52,23 @@ internal sealed partial class RunAuditHook(
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>After every hosted service stopped (the runner ends the run when it stops): the run's end is on file before the host is gone.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
+        if (run.Ended.IsCompleted)
+        {
+            await _endRecorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         run.RoundRecorded -= OnRoundRecorded;
-        return Task.CompletedTask;
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private void OnRoundRecorded(RoundRecord record)
     {

@@ -25,6 +25,9 @@ internal sealed partial class AuthorizationInterceptor(
     TimeProvider time,
     ILogger<AuthorizationInterceptor> logger) : Interceptor
 {
+    /// <summary>Trailer set on every refusal made here, so clients (and tests) can tell it from a service's own status.</summary>
+    public const string DeniedByTrailer = "federated-denied-by";
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
@@ -195,7 +198,7 @@ internal sealed partial class AuthorizationInterceptor(
     private RpcException DenyCall(string method, CallerIdentity? caller, StatusCode code, string detail)
     {
         LogDenied(method, caller?.Actor ?? "(unauthenticated)", code, detail);
-        return new RpcException(new Status(code, detail));
+        return new RpcException(new Status(code, detail), new Metadata { { DeniedByTrailer, "authorization" } });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Denied {Method} to {Actor}: {Code} {Detail}")]

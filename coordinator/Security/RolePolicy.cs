@@ -30,6 +30,12 @@ internal static class RolePolicy
         ["/federated.v1.Federation/DownloadGlobalModel"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/UploadUpdate"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/ReportEvaluation"] = new(ParticipantsOnly),
+        // Encrypted rounds: key ceremony and threshold decryption are participant work too.
+        ["/federated.v1.Federation/SubmitKeyMaterial"] = new(ParticipantsOnly),
+        ["/federated.v1.Federation/DownloadKeyMaterial"] = new(ParticipantsOnly),
+        ["/federated.v1.Federation/DownloadAggregate"] = new(ParticipantsOnly),
+        ["/federated.v1.Federation/ConfirmDecryption"] = new(ParticipantsOnly),
+        ["/federated.v1.Federation/UploadDecryptionShare"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/GetRoundStatus"] = new(Readers, AuditAction: "report.read"),
         ["/federated.v1.Federation/GetReport"] = new(Readers, AuditAction: "report.read"),
 
@@ -45,7 +51,6 @@ internal static class RolePolicy
         // describes the whole API and is for operators.
         ["/grpc.health.v1.Health/Check"] = new([], Anonymous: true),
         ["/grpc.health.v1.Health/Watch"] = new([], Anonymous: true),
-        ["/grpc.health.v1.Health/List"] = new([], Anonymous: true),
         ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = new(OperatorsOnly),
         ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = new(OperatorsOnly),
     }.ToFrozenDictionary(StringComparer.Ordinal);
