@@ -42,8 +42,31 @@ public sealed class ParticipantEncryption : IDisposable
     /// <summary>Refusals this participant answered, with their reasons.</summary>
     public List<string> Refusals { get; } = [];
 
-    /// <summary>Takes one key-ceremony step.</summary>
+    /// <summary>Tasks this participant dropped: stale (the coordinator moved on) or failing its checks.</summary>
+    public List<string> Dropped { get; } = [];
+
+    /// <summary>
+    /// Takes one key-ceremony step. A step the coordinator no longer expects, or material that fails this party's
+    /// checks, is dropped (the coordinator's ceremony then fails and restarts with a new epoch); the run goes on.
+    /// </summary>
     public async Task HandleCeremonyAsync(KeyCeremonyTask task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        try
+        {
+            await CeremonyStepAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.PermissionDenied)
+        {
+            Dropped.Add($"key ceremony {task.Epoch} {task.Phase}: {ex.Status.Detail}");
+        }
+        catch (InvalidDataException ex)
+        {
+            Dropped.Add($"key ceremony {task.Epoch} {task.Phase}: {ex.Message}");
+        }
+    }
+
+    private async Task CeremonyStepAsync(KeyCeremonyTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         var rpc = _client.Raw;
@@ -128,8 +151,24 @@ public sealed class ParticipantEncryption : IDisposable
         }, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Step PREPARE: download and check the aggregate, answer ready or refused. Step SHARE: upload the share.</summary>
+    /// <summary>
+    /// Step PREPARE: download and check the aggregate, answer ready or refused. Step SHARE: upload the share. A task
+    /// for a decryption the coordinator already abandoned is dropped.
+    /// </summary>
     public async Task HandleDecryptAsync(DecryptTask task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        try
+        {
+            await DecryptStepAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.PermissionDenied)
+        {
+            Dropped.Add($"decrypt round {task.Round} attempt {task.Attempt} {task.Purpose} {task.Step}: {ex.Status.Detail}");
+        }
+    }
+
+    private async Task DecryptStepAsync(DecryptTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
         var rpc = _client.Raw;
