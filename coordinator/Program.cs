@@ -5,6 +5,7 @@ var root = new RootCommand("Federated coordinator: runs federated rounds over gR
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchUploadCommand.Create());
+root.Subcommands.Add(Federated.Coordinator.Encryption.BenchRoundCommand.Create());
 root.Subcommands.Add(CaCommand.Create());
 root.Subcommands.Add(EnrollCommand.Create());
 root.Subcommands.Add(RevokeCommand.Create());

@@ -29,15 +29,17 @@ internal static class DemoCommand
         var learningRate = new Option<double>("--learning-rate") { Description = "Local learning rate.", DefaultValueFactory = _ => 2e-3 };
         var batchSize = new Option<int>("--batch-size") { Description = "Rollout windows per step.", DefaultValueFactory = _ => 64 };
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial model and sampling.", DefaultValueFactory = _ => 1 };
+        var encryption = new Option<string>("--encryption") { Description = "rlwe (default: the coordinator only decrypts sums) or none (plain updates).", DefaultValueFactory = _ => "rlwe" };
+        encryption.AcceptOnlyFromAmong("rlwe", "none");
         var command = new Command("demo", "Run a complete federation on generated data over loopback gRPC and compare the federated twin with baselines.")
         {
-            participants, rounds, outDir, localSteps, learningRate, batchSize, seed,
+            participants, rounds, outDir, localSteps, learningRate, batchSize, seed, encryption,
         };
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var settings = new DemoSettings(
                 result.GetValue(participants), result.GetValue(rounds), result.GetValue(outDir)!.FullName,
-                result.GetValue(localSteps), result.GetValue(learningRate), result.GetValue(batchSize), result.GetValue(seed));
+                result.GetValue(localSteps), result.GetValue(learningRate), result.GetValue(batchSize), result.GetValue(seed), result.GetValue(encryption)!);
             try
             {
                 return await RunAsync(settings, ct).ConfigureAwait(false);
@@ -51,7 +53,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private sealed record DemoSettings(int Participants, int Rounds, string OutDir, int LocalSteps, double LearningRate, int BatchSize, int Seed);
+    private sealed record DemoSettings(int Participants, int Rounds, string OutDir, int LocalSteps, double LearningRate, int BatchSize, int Seed, string Encryption = "rlwe");
 
     private static async Task<int> RunAsync(DemoSettings s, CancellationToken ct)
     {
@@ -99,16 +101,20 @@ internal static class DemoCommand
             ["Federation:Model"] = "twin",
             ["Federation:OutDir"] = s.OutDir,
             ["Federation:RoundDeadline"] = "00:10:00",
+            ["Federation:Encryption"] = s.Encryption,
         };
         var display = new DemoDisplay(sites.Select(x => x.SiteId).ToArray(), s.Rounds);
         var coordinator = await InProcessCoordinator.StartAsync(config, new Models.TwinModelSource(twinOptions), quiet: true, cancellationToken: ct).ConfigureAwait(false);
         var run = coordinator.Run;
         IReadOnlyList<ParticipantRunResult> results;
+        ParticipantWorker[] participantWorkers;
         await using (coordinator.ConfigureAwait(false))
         {
             AnsiConsole.MarkupLineInterpolated($"Coordinator listening on [blue]{coordinator.Address}[/] (mutual TLS, consortium CA in {pki.Directory}); {sites.Count} participants joining over loopback gRPC.");
-            var workers = sites.Select(site => new ParticipantWorker(new FederationClient(pki.Channel(site.SiteId, coordinator.Address).CreateCallInvoker()), site.Trainer,
-                new ParticipantOptions { Coordinator = coordinator.Address, SiteId = site.SiteId }, progress: display).RunAsync(ct)).ToArray();
+            AnsiConsole.MarkupLineInterpolated($"Encryption: [blue]{(run.IsEncrypted ? "rlwe — updates, sample counts, losses and evaluation sums travel encrypted; the coordinator decrypts only sums" : "none — plain updates")}[/].");
+            participantWorkers = sites.Select(site => new ParticipantWorker(new FederationClient(pki.Channel(site.SiteId, coordinator.Address).CreateCallInvoker()), site.Trainer,
+                new ParticipantOptions { Coordinator = coordinator.Address, SiteId = site.SiteId }, progress: display)).ToArray();
+            var workers = participantWorkers.Select(w => w.RunAsync(ct)).ToArray();
             var all = Task.WhenAll(workers);
             await AnsiConsole.Live(display.Render(run)).AutoClear(false).StartAsync(async live =>
             {
@@ -140,10 +146,12 @@ internal static class DemoCommand
             }
         }).ConfigureAwait(false);
 
-        var report = RunReport.From(run, ended.Completed, comparisons);
+        var overhead = Encryption.RoundOverhead.From(run.Records, participantWorkers);
+        var report = RunReport.From(run, ended.Completed, comparisons, overhead);
         string reportPath = Path.Combine(s.OutDir, "report.json");
         await report.WriteAsync(reportPath, ct).ConfigureAwait(false);
         PrintSummary(s, run.Records, comparisons, results, reportPath, ended.Completed, ended.Reason, twinOptions.Horizon);
+        AnsiConsole.Write(Encryption.RoundOverhead.Render(overhead, report.Encryption));
         return ended.Completed ? 0 : 1;
     }
 

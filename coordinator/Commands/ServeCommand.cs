@@ -15,6 +15,8 @@ internal static class ServeCommand
         var rounds = new Option<int?>("--rounds") { Description = "Overrides Federation:Rounds." };
         var minParticipants = new Option<int?>("--min-participants") { Description = "Overrides Federation:MinParticipants." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Overrides Federation:OutDir (checkpoints and report.json)." };
+        var encryption = new Option<string?>("--encryption") { Description = "Overrides Federation:Encryption: rlwe (default; the coordinator only decrypts sums) or none." };
+        encryption.AcceptOnlyFromAmong("rlwe", "none");
         var command = new Command("serve", "Run a coordinator until the run ends (or Ctrl+C). Other settings: --Federation:Key=value.")
         {
             TreatUnmatchedTokensAsErrors = false,
@@ -24,6 +26,7 @@ internal static class ServeCommand
         command.Options.Add(rounds);
         command.Options.Add(minParticipants);
         command.Options.Add(outDir);
+        command.Options.Add(encryption);
         command.Options.Add(ca);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
@@ -32,6 +35,7 @@ internal static class ServeCommand
             if (result.GetValue(rounds) is { } r) overrides["Federation:Rounds"] = r.ToString(CultureInfo.InvariantCulture);
             if (result.GetValue(minParticipants) is { } m) overrides["Federation:MinParticipants"] = m.ToString(CultureInfo.InvariantCulture);
             if (result.GetValue(outDir) is { } o) overrides["Federation:OutDir"] = o.FullName;
+            if (result.GetValue(encryption) is { } e) overrides["Federation:Encryption"] = e;
             if (result.GetValue(ca) is { } c) overrides["Security:CaDir"] = c.FullName;
             WebApplication app;
             try

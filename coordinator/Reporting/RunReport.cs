@@ -22,7 +22,8 @@ internal sealed record RoundReport(
     long BytesMoved,
     double WallSeconds,
     ulong ModelVersion,
-    string? FailureReason);
+    string? FailureReason,
+    Encryption.EncryptionRoundMetrics? Encryption = null);
 
 /// <summary>Per-site comparison printed by the demo (test-period RMSE on the site's under-represented cohort).</summary>
 internal sealed record SiteComparison(
@@ -44,7 +45,9 @@ internal sealed record RunReport(
     bool Completed,
     string Layout,
     IReadOnlyList<RoundReport> Rounds,
-    IReadOnlyList<SiteComparison>? Comparisons = null)
+    IReadOnlyList<SiteComparison>? Comparisons = null,
+    string Encryption = "none",
+    IReadOnlyList<Encryption.RoundOverhead>? Overhead = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -52,15 +55,16 @@ internal sealed record RunReport(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static RunReport From(FederationRun run, bool completed, IReadOnlyList<SiteComparison>? comparisons = null)
+    public static RunReport From(FederationRun run, bool completed, IReadOnlyList<SiteComparison>? comparisons = null, IReadOnlyList<Encryption.RoundOverhead>? overhead = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var rounds = run.Records.Select(r => new RoundReport(
             r.Round, r.Attempt, r.Phase.ToString(), r.Participants.Count, r.Participants, r.Stragglers,
             Finite(r.TrainLoss), Finite(r.ValidationRmse), Finite(r.ValidationMae), r.ValidationSums.Count,
             r.SiteValidationRmse.ToDictionary(p => p.Key, p => Finite(p.Value), StringComparer.Ordinal),
-            r.BytesUploaded, r.BytesDownloaded, r.BytesUploaded + r.BytesDownloaded, r.WallSeconds, r.ModelVersion, r.FailureReason)).ToArray();
-        return new RunReport(run.RunId, run.Options.Strategy, run.Options.Rounds, run.RoundsCompleted, completed, run.Layout.ToString(), rounds, comparisons);
+            r.BytesUploaded, r.BytesDownloaded, r.BytesUploaded + r.BytesDownloaded, r.WallSeconds, r.ModelVersion, r.FailureReason, r.Encryption)).ToArray();
+        string encryption = run.IsEncrypted ? $"rlwe ({run.HeParameters.Name}, F = {run.Plan.FractionalBits}, clip {run.Plan.Clip}, n_cap {run.Plan.SampleCap})" : "none";
+        return new RunReport(run.RunId, run.Options.Strategy, run.Options.Rounds, run.RoundsCompleted, completed, run.Layout.ToString(), rounds, comparisons, encryption, overhead);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

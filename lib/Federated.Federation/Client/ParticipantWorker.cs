@@ -39,6 +39,7 @@ public sealed partial class ParticipantWorker
     private long _bytesUploaded;
     private long _bytesDownloaded;
     private ParticipantEncryption? _encryption;
+    private readonly Dictionary<ulong, double> _trainMilliseconds = [];
 
     public ParticipantWorker(FederationClient client, ILocalTrainer trainer, ParticipantOptions options, ILogger<ParticipantWorker>? logger = null, IProgress<ParticipantEvent>? progress = null)
     {
@@ -122,6 +123,9 @@ public sealed partial class ParticipantWorker
         return result ?? throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
     }
 
+    /// <summary>Local training time per round (the last attempt's), milliseconds.</summary>
+    public IReadOnlyDictionary<ulong, double> TrainingMilliseconds => _trainMilliseconds;
+
     /// <summary>The encryption side of this participant; null in plaintext runs (or before Join).</summary>
     public ParticipantEncryption? EncryptionState => _encryption;
 
@@ -136,7 +140,9 @@ public sealed partial class ParticipantWorker
         Report(ParticipantEventKind.Training, task.Round, "training");
         var global = await GetModelAsync(task.GlobalModel, cancellationToken).ConfigureAwait(false);
         var plan = task.Plan.ToCore(checked((int)task.Round));
+        long trainStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var update = await _trainer.TrainAsync(global, plan, cancellationToken).ConfigureAwait(false);
+        _trainMilliseconds[task.Round] = System.Diagnostics.Stopwatch.GetElapsedTime(trainStart).TotalMilliseconds;
         if (update.Delta.Length != _trainer.Layout.Length)
         {
             throw new InvalidOperationException($"Site {_options.SiteId}: the trainer returned {update.Delta.Length} values for layout {_trainer.Layout}.");
