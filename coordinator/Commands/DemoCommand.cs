@@ -25,8 +25,8 @@ internal static class DemoCommand
         var participants = new Option<int>("--participants") { Description = "Sites (participants).", DefaultValueFactory = _ => 4 };
         var rounds = new Option<int>("--rounds") { Description = "Federated rounds.", DefaultValueFactory = _ => 10 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Output folder (data, checkpoints, report.json).", DefaultValueFactory = _ => new DirectoryInfo("demo-out") };
-        var localSteps = new Option<int>("--local-steps") { Description = "Local optimiser steps per round.", DefaultValueFactory = _ => 40 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Local learning rate.", DefaultValueFactory = _ => 2e-3 };
+        var localSteps = new Option<int>("--local-steps") { Description = "Local optimiser steps per round.", DefaultValueFactory = _ => 150 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Local learning rate.", DefaultValueFactory = _ => 3e-3 };
         var batchSize = new Option<int>("--batch-size") { Description = "Rollout windows per step.", DefaultValueFactory = _ => 64 };
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial model and sampling.", DefaultValueFactory = _ => 1 };
         var encryption = new Option<string>("--encryption") { Description = "rlwe (default: the coordinator only decrypts sums) or none (plain updates).", DefaultValueFactory = _ => "rlwe" };

@@ -41,7 +41,7 @@ internal sealed class DemoSite : IDisposable
     public SiteComparisonSums Compare(float[] federatedModel, float[] initialModel, TrainingPlan localOnlyPlan, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(localOnlyPlan);
-        TwinSharedModel.Load(Trainer.Twin.Correction, federatedModel);
+        Trainer.AdoptGlobal(federatedModel, ct);
         var federated = Trainer.Forecast(Test, ct).Errors(InUnderRepresentedCohort);
 
         using var untrained = new TwinTrainer(Train, Test, Trainer.Options);

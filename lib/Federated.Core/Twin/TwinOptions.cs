@@ -27,6 +27,9 @@ public sealed record TwinOptions
     /// <summary>Learning rate of the site-local physical parameters (Adam on their unconstrained form).</summary>
     public double PhysicsLearningRate { get; init; } = 0.05;
 
+    /// <summary>Steps that refit the site's physical parameters to a newly received global network before it is used.</summary>
+    public int PersonalisationSteps { get; init; } = 150;
+
     public void Validate()
     {
         if (Horizon is < 1 or > 24 * 14) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "Horizon must be 1..336 hours.");
@@ -35,6 +38,7 @@ public sealed record TwinOptions
         if (PhysicsWeight < 0 || !double.IsFinite(PhysicsWeight)) throw new ArgumentOutOfRangeException(nameof(PhysicsWeight), PhysicsWeight, "PhysicsWeight must be finite and ≥ 0.");
         if (NameplateEfficiency is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(NameplateEfficiency), NameplateEfficiency, "NameplateEfficiency must be in (0, 1].");
         if (EfficiencyPriorStd <= 0) throw new ArgumentOutOfRangeException(nameof(EfficiencyPriorStd), EfficiencyPriorStd, "EfficiencyPriorStd must be > 0.");
+        if (PersonalisationSteps < 0) throw new ArgumentOutOfRangeException(nameof(PersonalisationSteps), PersonalisationSteps, "PersonalisationSteps must be ≥ 0.");
         if (PhysicsLearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(PhysicsLearningRate), PhysicsLearningRate, "PhysicsLearningRate must be > 0.");
     }
 }

@@ -16,11 +16,13 @@ namespace Federated.Core.Twin;
 public sealed class TwinTrainer : ILocalTrainer, IDisposable
 {
     private const double EfficiencyPriorWeight = 1e-3;
+    private const int PersonalisationBatch = 64;
 
     private readonly WindowIndex _train;
     private readonly SiteDataset _test;
     private readonly ILogger _logger;
     private readonly optim.Optimizer _physicsOptimizer;
+    private readonly Random _personalisationRandom = new(17);
 
     public TwinTrainer(SiteDataset train, SiteDataset test, TwinOptions options, ILogger? logger = null)
     {
@@ -59,9 +61,35 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
     public Task<EvaluationSums> EvaluateAsync(ReadOnlyMemory<float> globalShared, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            TwinSharedModel.Load(Twin.Correction, globalShared.Span);
+            AdoptGlobal(globalShared.Span, cancellationToken);
             return Forecast(_test, cancellationToken).Errors();
         }, cancellationToken);
+
+    /// <summary>
+    /// Takes the global correction network as this site's model and refits only the site's physical parameters to
+    /// it, on training data, with the network frozen. The physics left by local training was fitted to this site's
+    /// own network; without this step the global network would be paired with parameters tuned for another one.
+    /// </summary>
+    public void AdoptGlobal(ReadOnlySpan<float> globalShared, CancellationToken cancellationToken)
+    {
+        TwinSharedModel.Load(Twin.Correction, globalShared);
+        var windows = new int[Math.Min(PersonalisationBatch, _train.Count)];
+        for (int step = 0; step < Options.PersonalisationSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (int i = 0; i < windows.Length; i++)
+            {
+                windows[i] = _personalisationRandom.Next(_train.Count);
+            }
+            using var scope = NewDisposeScope();
+            using var batch = WindowBatch.Create(_train, windows, b => b, Options.CohortBuckets, Twin.Device);
+            var loss = Loss(batch, generator: null, out _);
+            _physicsOptimizer.zero_grad();
+            var gradient = autograd.grad([loss], [Twin.PhysicsRaw])[0];
+            Twin.PhysicsRaw.grad = gradient;
+            _physicsOptimizer.step();
+        }
+    }
 
     /// <summary>Runs the plan's local steps from <paramref name="globalShared"/>; reports (step, loss) when asked.</summary>
     public LocalUpdate Train(ReadOnlySpan<float> globalShared, TrainingPlan plan, IProgress<(int Step, double Loss)>? progress, CancellationToken cancellationToken)

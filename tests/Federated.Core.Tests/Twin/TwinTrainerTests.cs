@@ -98,4 +98,24 @@ public class TwinTrainerTests
         long growthMb = (Environment.WorkingSet - before) / (1024 * 1024);
         Assert.True(growthMb < 30, $"resident memory grew by {growthMb} MB over 800 steps after warm-up: native tensors are leaking");
     }
+
+    [Fact]
+    public async Task AdoptGlobal_RefitsOnlyThePhysicsToTheReceivedNetwork()
+    {
+        var site = SimulatedBuildings.Site(Truth, hours: 24 * 12, seed: 5, noiseStd: 0.05);
+        var (train, test) = site.SplitLastDays(3);
+        var options = new TwinOptions();
+        using var trainer = new TwinTrainer(train, test, options);
+        var initial = TwinSharedModel.Initial(options, seed: 1);
+        var update = trainer.Train(initial, new TrainingPlan(1, 150, 1e-2, 64, 4), null, CancellationToken.None);
+        // A global network unlike the one the physics was fitted to: the local one pushed twice as far.
+        var global = initial.Zip(update.Delta, (g, d) => g + (2 * d)).ToArray();
+        TwinSharedModel.Load(trainer.Twin.Correction, global);
+        var before = trainer.Forecast(test).Errors().Rmse;
+
+        var after = await trainer.EvaluateAsync(global, CancellationToken.None);
+
+        Assert.Equal(global, TwinSharedModel.Flatten(trainer.Twin.Correction));
+        Assert.True(after.Rmse < before, $"RMSE with the global network: {before:F4} before refitting the physics, {after.Rmse:F4} after");
+    }
 }
