@@ -125,4 +125,4 @@ internal sealed record EncryptionRoundMetrics(
     long DecryptionsUsed,
     long DecryptionBudget,
     IReadOnlyList<string> DecryptionParties,
-    double MeanErrorBound);
+    double? MeanErrorBound);

@@ -768,7 +768,7 @@ internal sealed partial class FederationRun
             e.Key.Epoch, e.Plan.Parameters.Name, e.Key.Threshold, e.Key.Parties.Length, e.CeremonyReason is not null, e.CeremonyReason, e.CeremonySeconds,
             e.Update.BytesReceived, e.Update.AddMilliseconds + e.Evaluation.AddMilliseconds,
             e.UpdateDecryptMilliseconds, e.EvaluationDecryptMilliseconds, e.Key.Used, e.Key.Budget,
-            e.Update.ActiveSites ?? [], e.MeanErrorBound);
+            e.Update.ActiveSites ?? [], double.IsFinite(e.MeanErrorBound) ? e.MeanErrorBound : null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Key ceremony {Epoch} started: {Parties} parties, threshold {Threshold}")]
