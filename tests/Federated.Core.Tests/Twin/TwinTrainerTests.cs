@@ -61,7 +61,8 @@ public class TwinTrainerTests
         var options = new TwinOptions();
         using var trainer = new TwinTrainer(train, test, options);
         var global = TwinSharedModel.Initial(options, seed: 1);
-        var untrained = await trainer.EvaluateAsync(global, CancellationToken.None);
+        TwinSharedModel.Load(trainer.Twin.Correction, global);
+        var untrained = trainer.Forecast(test).Errors(); // EvaluateAsync would refit the physics first
 
         var update = trainer.Train(global, new TrainingPlan(1, 200, 1e-3, 64, 2), null, CancellationToken.None);
         var local = global.Zip(update.Delta, (g, d) => g + d).ToArray();
