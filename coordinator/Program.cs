@@ -10,4 +10,5 @@ root.Subcommands.Add(CaCommand.Create());
 root.Subcommands.Add(EnrollCommand.Create());
 root.Subcommands.Add(RevokeCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -17,6 +17,8 @@ internal static class ServeCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Overrides Federation:OutDir (checkpoints and report.json)." };
         var encryption = new Option<string?>("--encryption") { Description = "Overrides Federation:Encryption: rlwe (default; the coordinator only decrypts sums) or none." };
         encryption.AcceptOnlyFromAmong("rlwe", "none");
+        var stateDir = new Option<DirectoryInfo?>("--state") { Description = "Overrides Persistence:StateDir: where coordinator.db keeps the run's state (default: the --out directory). A restart with the same directory continues the run." };
+        var addressFile = new Option<FileInfo?>("--address-file") { Description = "After start, write the bound address (the real port when --urls asks for port 0) to this file." };
         var command = new Command("serve", "Run a coordinator until the run ends (or Ctrl+C). Other settings: --Federation:Key=value.")
         {
             TreatUnmatchedTokensAsErrors = false,
@@ -28,6 +30,8 @@ internal static class ServeCommand
         command.Options.Add(outDir);
         command.Options.Add(encryption);
         command.Options.Add(ca);
+        command.Options.Add(stateDir);
+        command.Options.Add(addressFile);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -37,6 +41,7 @@ internal static class ServeCommand
             if (result.GetValue(outDir) is { } o) overrides["Federation:OutDir"] = o.FullName;
             if (result.GetValue(encryption) is { } e) overrides["Federation:Encryption"] = e;
             if (result.GetValue(ca) is { } c) overrides["Security:CaDir"] = c.FullName;
+            if (result.GetValue(stateDir) is { } sd) overrides["Persistence:StateDir"] = sd.FullName;
             WebApplication app;
             try
             {
@@ -50,7 +55,12 @@ internal static class ServeCommand
             await using (app.ConfigureAwait(false))
             {
                 var run = app.GetFederationRun();
-                await app.RunAsync(ct).ConfigureAwait(false);
+                await app.StartAsync(ct).ConfigureAwait(false);
+                if (result.GetValue(addressFile) is { } file)
+                {
+                    await Reporting.AtomicFile.WriteAsync(file.FullName, System.Text.Encoding.UTF8.GetBytes(app.BoundAddresses()[0].ToString()), ct).ConfigureAwait(false);
+                }
+                await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 return run.Ended is { IsCompletedSuccessfully: true } ended && !ended.Result.Completed ? 2 : 0;
             }
         });

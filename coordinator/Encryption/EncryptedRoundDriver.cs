@@ -38,6 +38,7 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
         var state = context.Encrypted!;
         var selected = run.KeyHolders(connected);
         run.StartTraining(context, selected);
+        await Persistence.CrashPoints.ReachedAsync("training", context.Round, ct).ConfigureAwait(false);
         try
         {
             await context.AllUpdates.Task.WaitAsync(options.RoundDeadline, ct).ConfigureAwait(false);
@@ -47,6 +48,7 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
             // Deadline: whatever arrived is summed; the rest are stragglers.
         }
         run.CloseTraining(context);
+        await Persistence.CrashPoints.ReachedAsync("aggregation", context.Round, ct).ConfigureAwait(false);
         int contributors = state.Update.Contributors.Count;
         if (contributors < options.MinUpdatesPerRound)
         {

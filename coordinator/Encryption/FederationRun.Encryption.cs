@@ -124,6 +124,7 @@ internal sealed partial class FederationRun
             c = new KeyCeremony(++_epochs, parameters, sorted, tokens, threshold, minContributors, Budget(parameters), _time.GetUtcNow() + _options.Rlwe.CeremonyDeadline);
             _ceremony = c;
             _key = null;
+            PersistKeyEpoch(c.Epoch);
             SendCeremony(c);
         }
         LogCeremonyStarted(c.Epoch, sorted.Length, threshold);

@@ -39,18 +39,20 @@ internal sealed partial class FederationRun
     private ulong _modelVersion;
     private ulong _roundsCompleted;
 
-    public FederationRun(IOptions<FederationOptions> options, IGlobalModelSource modelSource, ILogger<FederationRun> logger, TimeProvider? time = null)
+    public FederationRun(IOptions<FederationOptions> options, IGlobalModelSource modelSource, ILogger<FederationRun> logger, TimeProvider? time = null, Persistence.RunStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(modelSource);
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        RunId = string.IsNullOrWhiteSpace(_options.RunId) ? "run-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) : _options.RunId;
+        var stored = store?.Load();
+        RunId = stored?.RunId ?? (string.IsNullOrWhiteSpace(_options.RunId) ? "run-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) : _options.RunId);
         Layout = modelSource.Layout;
         var initial = modelSource.CreateInitial(_options.Seed);
         Layout.EnsureCompatible(new SharedLayout(Layout.Name, Layout.Version, initial.Length), "initial model");
         _models[0] = Store(0, initial);
+        AttachStore(store, stored);
     }
 
     public string RunId { get; }
@@ -143,6 +145,7 @@ internal sealed partial class FederationRun
             _sessions[token] = site;
             SignalWatchersChanged();
         }
+        PersistJoin(request.SiteId);
         LogJoined(request.SiteId, ProtocolInfo.Format(request.ProtocolVersion));
         return new JoinResponse
         {
@@ -529,6 +532,7 @@ internal sealed partial class FederationRun
                 Send(_sites[id], new TaskEvent { Train = task }, keepAsCurrent: true);
             }
         }
+        PersistPhase(round, RoundPhase.Training, selected);
         LogRoundStarted(round.Round, round.Attempt, selected.Count, string.Join(", ", selected));
         return deadline;
     }
@@ -551,6 +555,7 @@ internal sealed partial class FederationRun
                     Send(site, new TaskEvent { Missed = new RoundMissed { Round = round.Round, Reason = "the round deadline passed before the update arrived" } }, keepAsCurrent: false);
                 }
             }
+            PersistPhase(round, RoundPhase.Aggregating);
             return round.Updates.Values.OrderBy(u => u.SiteId, StringComparer.Ordinal).ToArray();
         }
     }
@@ -594,6 +599,7 @@ internal sealed partial class FederationRun
                 round.AllEvaluations.TrySetResult();
             }
         }
+        PersistPhase(round, RoundPhase.Evaluating);
     }
 
     /// <summary>Evaluating → Completed: records the round's metrics.</summary>
@@ -635,7 +641,8 @@ internal sealed partial class FederationRun
     }
 
     /// <summary>Tells every participant the run is over and closes their task streams.</summary>
-    public void EndRun(bool completed, string reason)
+    /// <param name="resumable">The run's state is kept and a restarted coordinator continues it: participants reconnect instead of leaving.</param>
+    public void EndRun(bool completed, string reason, bool resumable = false)
     {
         lock (_gate)
         {
@@ -643,7 +650,7 @@ internal sealed partial class FederationRun
             {
                 return;
             }
-            var ended = new RunEnded { Completed = completed, RoundsCompleted = _roundsCompleted, FinalModel = _models[_modelVersion].Ref, Reason = reason };
+            var ended = new RunEnded { Completed = completed, RoundsCompleted = _roundsCompleted, FinalModel = _models[_modelVersion].Ref, Reason = reason, Resumable = resumable };
             foreach (var site in _sites.Values)
             {
                 site.CurrentTask = null;

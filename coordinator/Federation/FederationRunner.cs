@@ -33,12 +33,21 @@ internal sealed partial class FederationRunner(
         // An operator's StopRun ends the run like a shutdown does, with the operator's reason.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, control.StopToken);
         bool completed = false;
+        bool final = false;
         string reason;
         try
         {
             await control.WaitForStartAsync(stopping.Token).ConfigureAwait(false);
-            reason = await RunRoundsAsync(stopping.Token).ConfigureAwait(false);
-            completed = run.RoundsCompleted == (ulong)_options.Rounds;
+            if (run.StoredOutcome is { } outcome)
+            {
+                // A restarted coordinator whose run had already ended for good: tell whoever connects.
+                (completed, reason, final) = (outcome.Completed, outcome.Reason, true);
+            }
+            else
+            {
+                reason = await RunRoundsAsync(stopping.Token).ConfigureAwait(false);
+                completed = run.RoundsCompleted >= (ulong)_options.Rounds;
+            }
         }
         catch (OperationCanceledException) when (stopping.Token.IsCancellationRequested)
         {
@@ -51,7 +60,15 @@ internal sealed partial class FederationRunner(
             LogRunCrashed(ex);
             reason = "coordinator error: " + ex.Message;
         }
-        run.EndRun(completed, reason);
+        // With a state store, only completion and an operator's StopRun end the run for good; a shutdown, a crash or
+        // a round that could not reach its quorum pauses it, and a restarted coordinator continues it.
+        bool stoppedByOperator = control.StopToken.IsCancellationRequested;
+        bool resumable = run.IsPersistent && !completed && !stoppedByOperator && !final;
+        if (!final)
+        {
+            run.PersistStatus(completed ? Persistence.RunStatus.Completed : stoppedByOperator ? Persistence.RunStatus.Stopped : Persistence.RunStatus.Paused, reason);
+        }
+        run.EndRun(completed, resumable ? reason + " (the run is paused; a restarted coordinator continues it)" : reason, resumable);
         await WriteReportAsync(completed, CancellationToken.None).ConfigureAwait(false);
         LogReportWritten(Path.GetFullPath(ReportPath));
         if (_options.ExitWhenComplete)
@@ -62,12 +79,15 @@ internal sealed partial class FederationRunner(
 
     private async Task<string> RunRoundsAsync(CancellationToken ct)
     {
-        for (ulong round = 1; round <= (ulong)_options.Rounds; round++)
+        // A restarted coordinator continues after the last committed round; attempts of a round already tried
+        // continue their numbering, so a re-run never reuses an attempt (nor, encrypted, a ciphertext round).
+        for (ulong round = run.RoundsCompleted + 1; round <= (ulong)_options.Rounds; round++)
         {
             bool done = false;
-            for (uint attempt = 1; !done; attempt++)
+            uint first = run.FirstAttempt(round);
+            for (uint attempt = first; !done; attempt++)
             {
-                if (attempt > _options.MaxRoundAttempts)
+                if (attempt - first >= _options.MaxRoundAttempts)
                 {
                     return string.Create(CultureInfo.InvariantCulture, $"round {round} failed {_options.MaxRoundAttempts} times");
                 }
@@ -94,8 +114,10 @@ internal sealed partial class FederationRunner(
             return await new Encryption.EncryptedRoundDriver(run, strategy, checkpoints, _options, logger).RunAttemptAsync(context, selected, ct).ConfigureAwait(false);
         }
         run.StartTraining(context, selected);
+        await Persistence.CrashPoints.ReachedAsync("training", context.Round, ct).ConfigureAwait(false);
         await WaitOrDeadlineAsync(context.AllUpdates.Task, _options.RoundDeadline, ct).ConfigureAwait(false);
         var updates = run.CloseTraining(context);
+        await Persistence.CrashPoints.ReachedAsync("aggregation", context.Round, ct).ConfigureAwait(false);
         if (updates.Count < _options.MinUpdatesPerRound)
         {
             run.FailRound(context, string.Create(CultureInfo.InvariantCulture,
@@ -114,6 +136,7 @@ internal sealed partial class FederationRunner(
         await checkpoints.WriteAsync(run, context.Round, next, ct).ConfigureAwait(false);
 
         run.StartEvaluation(context, next);
+        await Persistence.CrashPoints.ReachedAsync("evaluation", context.Round, ct).ConfigureAwait(false);
         await WaitOrDeadlineAsync(context.AllEvaluations.Task, _options.EvaluationDeadline, ct).ConfigureAwait(false);
         var record = run.CompleteRound(context);
         LogRoundCompleted(record.Round, record.Participants.Count, record.Stragglers.Count, record.TrainLoss, record.ValidationRmse, record.WallSeconds);

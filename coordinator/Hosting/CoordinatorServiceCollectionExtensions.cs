@@ -3,6 +3,7 @@ using Federated.Coordinator.Aggregation;
 using Federated.Coordinator.Federation;
 using Federated.Coordinator.Models;
 using Federated.Coordinator.Options;
+using Federated.Coordinator.Persistence;
 using Federated.Coordinator.Reporting;
 using Federated.Coordinator.Services;
 using Federated.Core.Twin;
@@ -42,6 +43,7 @@ internal static class CoordinatorServiceCollectionExtensions
                 _ => new FedAvgStrategy(o.ServerLearningRate),
             };
         });
+        services.AddCoordinatorPersistence(configuration);
         services.AddSingleton<FederationRun>();
         services.AddSingleton<CheckpointWriter>();
         services.AddSingleton<FederationRunner>();

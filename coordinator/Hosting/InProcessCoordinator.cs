@@ -34,6 +34,8 @@ internal sealed class InProcessCoordinator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         bool insecure = settings.TryGetValue("Security:AllowInsecureLoopback", out var flag) && bool.TryParse(flag, out var allow) && allow;
         var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase) { ["Urls"] = insecure ? "http://127.0.0.1:0" : "https://127.0.0.1:0" };
+        // The demo, benchmarks and most tests run one-off federations: no state store unless asked for.
+        all.TryAdd("Persistence:Enabled", "false");
         var app = CoordinatorHost.Build([], null, all, builder =>
         {
             if (modelSource is not null)

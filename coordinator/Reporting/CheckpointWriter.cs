@@ -25,11 +25,15 @@ internal sealed class CheckpointWriter(IOptions<FederationOptions> options)
         ArgumentNullException.ThrowIfNull(model);
         string name = FormattableString.Invariant($"round-{round:D4}");
         string payloadPath = Path.Combine(Directory, name + ".f32");
-        await AtomicFile.WriteAsync(payloadPath, model.Payload, cancellationToken).ConfigureAwait(false);
+        // The payload is durable (temp file, fsync, rename, directory fsync) before the state store points to it.
+        await Persistence.DurableFile.WriteAsync(payloadPath, model.Payload,
+            () => Persistence.CrashPoints.ReachedAsync("checkpoint", round, cancellationToken), cancellationToken).ConfigureAwait(false);
         var info = new CheckpointInfo(run.RunId, round, model.Ref.ModelVersion, run.Layout.ToString(), run.Layout.Length, model.Ref.Encoding,
             Convert.ToHexStringLower(model.Ref.Sha256.Span), name + ".f32", DateTimeOffset.UtcNow);
         var json = JsonSerializer.SerializeToUtf8Bytes(info, Json);
         await AtomicFile.WriteAsync(Path.Combine(Directory, name + ".json"), json, cancellationToken).ConfigureAwait(false);
+        // From this commit on the round counts as completed (a restart continues after it, never re-runs it).
+        run.CommitCheckpoint(round, model, payloadPath);
         await AtomicFile.WriteAsync(Path.Combine(Directory, "latest.json"), json, cancellationToken).ConfigureAwait(false);
         return payloadPath;
     }

@@ -36,6 +36,8 @@ internal static class RolePolicy
         ["/federated.v1.Federation/DownloadAggregate"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/ConfirmDecryption"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/UploadDecryptionShare"] = new(ParticipantsOnly),
+        // Resumable uploads: a participant asks what the coordinator kept of its own interrupted upload.
+        ["/federated.v1.Federation/GetUploadStatus"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/GetRoundStatus"] = new(Readers, AuditAction: "report.read"),
         ["/federated.v1.Federation/GetReport"] = new(Readers, AuditAction: "report.read"),
 

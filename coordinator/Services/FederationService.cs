@@ -1,4 +1,5 @@
 using Federated.Coordinator.Federation;
+using Federated.Coordinator.Persistence;
 using Federated.Federation.Transfer;
 using Federated.Federation.V1;
 using Grpc.Core;
@@ -73,30 +74,47 @@ internal sealed partial class FederationService(FederationRun run) : Federated.F
             }
             return new UploadUpdateResponse { Accepted = true, Duplicate = true };
         }
-        using var assembler = run.CreateAssembler(ticket);
-        byte[]? payload = null;
-        while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+        await CrashPoints.ReachedAsync("upload", ticket.Header.Round, ct).ConfigureAwait(false);
+        // A resumed upload continues the kept assembler; a stream that breaks off keeps it for the next resume.
+        var upload = run.OpenUpload(ticket);
+        var assembler = upload.Assembler;
+        bool keep = false;
+        try
         {
-            var part = requestStream.Current;
-            if (payload is not null)
+            byte[]? payload = null;
+            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"nothing may follow the trailer, got {part.PartCase}"));
+                var part = requestStream.Current;
+                if (payload is not null)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"nothing may follow the trailer, got {part.PartCase}"));
+                }
+                switch (part.PartCase)
+                {
+                    case UploadUpdatePart.PartOneofCase.Chunk:
+                        assembler.Add(part.Chunk);
+                        break;
+                    case UploadUpdatePart.PartOneofCase.Trailer:
+                        payload = assembler.Complete(part.Trailer);
+                        break;
+                    default:
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, $"expected chunk {assembler.ReceivedChunks} or the trailer, got {part.PartCase}"));
+                }
             }
-            switch (part.PartCase)
-            {
-                case UploadUpdatePart.PartOneofCase.Chunk:
-                    assembler.Add(part.Chunk);
-                    break;
-                case UploadUpdatePart.PartOneofCase.Trailer:
-                    payload = assembler.Complete(part.Trailer);
-                    break;
-                default:
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"expected chunk {assembler.ReceivedChunks} or the trailer, got {part.PartCase}"));
-            }
+            payload ??= assembler.Complete(null);
+            bool fresh = run.CompleteUpload(ticket, payload);
+            return new UploadUpdateResponse { Accepted = true, Duplicate = !fresh, BytesReceived = (ulong)payload.Length };
         }
-        payload ??= assembler.Complete(null);
-        bool fresh = run.CompleteUpload(ticket, payload);
-        return new UploadUpdateResponse { Accepted = true, Duplicate = !fresh, BytesReceived = (ulong)payload.Length };
+        catch (Exception ex) when (ex is not RpcException || ((RpcException)ex).StatusCode == StatusCode.Cancelled)
+        {
+            // The stream broke off (the caller went away, the connection dropped): keep what was checked.
+            keep = true;
+            throw;
+        }
+        finally
+        {
+            run.CloseUpload(upload, keep);
+        }
     }
 
     public override Task<ReportEvaluationResponse> ReportEvaluation(ReportEvaluationRequest request, ServerCallContext context)

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Federated.Core.Federation;
+using Federated.Federation.Resilience;
 using Federated.Federation.Transfer;
 using Federated.Federation.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Rpc = Federated.Federation.V1.Federation;
 
 namespace Federated.Federation.Client;
@@ -24,18 +26,30 @@ public sealed record UploadResult(UploadUpdateResponse Response, long PayloadByt
 
 /// <summary>
 /// The participant's side of the federation protocol: one method per RPC, with chunking, digests and the session
-/// token handled here. Holds no retry policy; callers (or a later resilience layer) decide what to retry.
+/// token handled here. Without <see cref="ParticipantResilience"/> every call is made once; with it, unary calls go
+/// through its pipeline (<see cref="ResilienceInterceptor"/>), downloads are retried, and an upload that breaks off
+/// resumes from the chunks the coordinator kept (GetUploadStatus, UpdateHeader.resume_from_chunk).
 /// </summary>
 public sealed class FederationClient
 {
     private readonly Rpc.FederationClient _rpc;
+    private readonly Rpc.FederationClient _direct;
     private JoinResponse? _session;
+    private long _resumedChunks;
 
-    public FederationClient(CallInvoker callInvoker)
+    public FederationClient(CallInvoker callInvoker, ParticipantResilience? resilience = null)
     {
         ArgumentNullException.ThrowIfNull(callInvoker);
-        _rpc = new Rpc.FederationClient(callInvoker);
+        Resilience = resilience;
+        _direct = new Rpc.FederationClient(callInvoker);
+        _rpc = resilience is null ? _direct : new Rpc.FederationClient(callInvoker.Intercept(new ResilienceInterceptor(resilience.Unary)));
     }
+
+    /// <summary>The resilience pipelines in use; null when every call is made once.</summary>
+    public ParticipantResilience? Resilience { get; }
+
+    /// <summary>Chunks that resumed uploads did not have to send again.</summary>
+    public long ResumedChunks => Interlocked.Read(ref _resumedChunks);
 
     /// <summary>The generated client, for callers that need raw access (tests, tools).</summary>
     public Rpc.FederationClient Raw => _rpc;
@@ -71,7 +85,12 @@ public sealed class FederationClient
     }
 
     /// <summary>Downloads and verifies global model <paramref name="modelVersion"/>.</summary>
-    public async Task<DownloadedModel> DownloadModelAsync(ulong modelVersion, long maxBytes, CancellationToken cancellationToken)
+    public Task<DownloadedModel> DownloadModelAsync(ulong modelVersion, long maxBytes, CancellationToken cancellationToken) =>
+        Resilience is null
+            ? DownloadModelOnceAsync(modelVersion, maxBytes, cancellationToken)
+            : ParticipantResilience.ExecuteAsync(Resilience.Transfer, token => DownloadModelOnceAsync(modelVersion, maxBytes, token), cancellationToken);
+
+    private async Task<DownloadedModel> DownloadModelOnceAsync(ulong modelVersion, long maxBytes, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         using var call = _rpc.DownloadGlobalModel(
@@ -116,19 +135,46 @@ public sealed class FederationClient
         header.SessionToken = Session.SessionToken;
         header.TotalBytes = (ulong)payload.Length;
         var stopwatch = Stopwatch.StartNew();
-        using var call = _rpc.UploadUpdate(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new UploadUpdatePart { Header = header }, cancellationToken).ConfigureAwait(false);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var chunk in PayloadChunks.Split(payload, chunkBytes))
+        var digest = new PayloadDigest { Algorithm = PayloadChunks.Sha256Algorithm, Value = ByteString.CopyFrom(SHA256.HashData(payload.Span)) };
+        if (Resilience is null)
         {
-            hash.AppendData(chunk.Data.Span);
+            return new UploadResult(await UploadFromAsync(header, payload, chunkBytes, 0, digest, cancellationToken).ConfigureAwait(false), payload.Length, stopwatch.Elapsed);
+        }
+        int attempts = 0;
+        var response = await ParticipantResilience.ExecuteAsync(Resilience.Transfer, async token =>
+        {
+            uint from = 0;
+            if (attempts++ > 0)
+            {
+                // A retry: ask what arrived. Accepted already (the answer was lost) or resume after the kept chunks.
+                var status = await _direct.GetUploadStatusAsync(new GetUploadStatusRequest { SessionToken = header.SessionToken, Round = header.Round, IdempotencyKey = header.IdempotencyKey },
+                    cancellationToken: token).ConfigureAwait(false);
+                if (status.Accepted)
+                {
+                    return new UploadUpdateResponse { Accepted = true, Duplicate = true, BytesReceived = (ulong)payload.Length };
+                }
+                from = status.ReceivedChunks;
+                Interlocked.Add(ref _resumedChunks, from);
+            }
+            return await UploadFromAsync(header, payload, chunkBytes, from, digest, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return new UploadResult(response, payload.Length, stopwatch.Elapsed);
+    }
+
+    /// <summary>One UploadUpdate call: the header (resume_from_chunk = <paramref name="fromChunk"/>), chunks from there, the digest of the whole payload.</summary>
+    private async Task<UploadUpdateResponse> UploadFromAsync(UpdateHeader header, ReadOnlyMemory<byte> payload, int chunkBytes, uint fromChunk, PayloadDigest digest, CancellationToken cancellationToken)
+    {
+        var sent = header.Clone();
+        sent.ResumeFromChunk = fromChunk;
+        using var call = _direct.UploadUpdate(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new UploadUpdatePart { Header = sent }, cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in PayloadChunks.Split(payload, chunkBytes).Skip((int)fromChunk))
+        {
             await call.RequestStream.WriteAsync(new UploadUpdatePart { Chunk = chunk }, cancellationToken).ConfigureAwait(false);
         }
-        var digest = new PayloadDigest { Algorithm = PayloadChunks.Sha256Algorithm, Value = ByteString.CopyFrom(hash.GetHashAndReset()) };
         await call.RequestStream.WriteAsync(new UploadUpdatePart { Trailer = digest }, cancellationToken).ConfigureAwait(false);
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        var response = await call.ResponseAsync.ConfigureAwait(false);
-        return new UploadResult(response, payload.Length, stopwatch.Elapsed);
+        return await call.ResponseAsync.ConfigureAwait(false);
     }
 
     /// <summary>Reports plain evaluation sums of model <paramref name="modelVersion"/> for <paramref name="round"/>.</summary>

@@ -34,7 +34,9 @@ public sealed class ParticipantBackgroundService(
         {
             using var channelSecurity = ChannelSecurity.Resolve(security.Value, o.Coordinator!, loggerFactory.CreateLogger<ChannelSecurity>());
             using var channel = FederationChannel.Create(o.Coordinator!, o.TuneTransport, loggerFactory: loggerFactory, security: channelSecurity);
-            var worker = new ParticipantWorker(new FederationClient(channel.CreateCallInvoker()), trainer, o, loggerFactory.CreateLogger<ParticipantWorker>());
+            // Every call goes through the resilience pipelines; a lost coordinator is reconnected to (docs/operations.md).
+            var resilience = new Resilience.ParticipantResilience(o.Resilience, loggerFactory.CreateLogger<Resilience.ParticipantResilience>());
+            var worker = new ParticipantWorker(new FederationClient(channel.CreateCallInvoker(), resilience), trainer, o, loggerFactory.CreateLogger<ParticipantWorker>());
             outcome.Result = await worker.RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -16,4 +16,7 @@ public sealed class ParticipantOptions
 
     /// <summary>Advertise larger HTTP/2 windows (see Http2Tuning). Default true.</summary>
     public bool TuneTransport { get; set; } = true;
+
+    /// <summary>Timeouts, retries, circuit breaker and reconnection ("Participant:Resilience"); see docs/operations.md.</summary>
+    public Resilience.ParticipantResilienceOptions Resilience { get; set; } = new();
 }

@@ -25,6 +25,7 @@ public sealed partial class ParticipantOptionsValidator : IValidateOptions<Parti
         {
             failures.Add($"Participant:MaxModelBytes must be positive (got {options.MaxModelBytes}).");
         }
+        failures.AddRange(options.Resilience?.Validate() ?? ["Participant:Resilience must be set."]);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -75,6 +75,54 @@ public sealed partial class ParticipantWorker
     private async Task<ParticipantRunResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         string site = _options.SiteId;
+        if (_client.Resilience is not { } resilience)
+        {
+            // Without a resilience layer: one session, and the run ends with the task stream.
+            var once = await JoinAsync(cancellationToken).ConfigureAwait(false);
+            var ended = await FollowTasksAsync(once, resilient: false, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
+            return Result(ended.Completed, ended.RoundsCompleted, _trained, _evaluations, ended.FinalModel?.ModelVersion ?? 0);
+        }
+
+        // Resilient: a lost task stream (coordinator restart, network) or a paused run means Join again (through the
+        // reconnect pipeline: backoff with jitter until ReconnectTimeout) and carry on with the current task.
+        int quickFailures = 0;
+        while (true)
+        {
+            var session = await resilience.Reconnect.ExecuteAsync(async token => await JoinAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            long eventsBefore = _events;
+            try
+            {
+                var ended = await FollowTasksAsync(session, resilient: true, cancellationToken).ConfigureAwait(false);
+                if (ended is { Resumable: false })
+                {
+                    return Result(ended.Completed, ended.RoundsCompleted, _trained, _evaluations, ended.FinalModel?.ModelVersion ?? 0);
+                }
+                LogReconnect(site, ended?.Reason ?? "the task stream closed without ending the run");
+            }
+            catch (Grpc.Core.RpcException ex) when (Resilience.TransientFaults.IsReconnectable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                LogReconnect(site, ex.Status.StatusCode + ": " + ex.Status.Detail);
+            }
+            // A stream that delivered nothing before failing is retried after a growing pause, not in a tight loop.
+            quickFailures = _events == eventsBefore ? quickFailures + 1 : 0;
+            if (quickFailures > 0)
+            {
+                double ms = Math.Min(resilience.Options.ReconnectMaxDelay.TotalMilliseconds, resilience.Options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(quickFailures, 16)));
+                await Task.Delay(TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private int _trained;
+    private int _evaluations;
+    private long _events;
+    private readonly HashSet<(ulong Round, uint Attempt, bool Evaluate)> _done = [];
+
+    /// <summary>Joins (again): a new session, and in encrypted runs fresh key material (the old one is zeroed).</summary>
+    private async Task<JoinResponse> JoinAsync(CancellationToken cancellationToken)
+    {
+        string site = _options.SiteId;
         var session = await _client.JoinAsync(site, _trainer.Layout, cancellationToken).ConfigureAwait(false);
         LogJoined(site, session.RunId, session.UpdateEncoding, session.ChunkBytes);
         if (string.Equals(session.UpdateEncoding, UpdateEncodings.RlweV1, StringComparison.Ordinal))
@@ -83,44 +131,82 @@ public sealed partial class ParticipantWorker
             _encryption = new ParticipantEncryption(_client, session.RunId);
         }
         Report(ParticipantEventKind.Joined, 0, session.RunId);
+        return session;
+    }
 
-        int trained = 0, evaluations = 0;
-        ParticipantRunResult? result = null;
+    private static bool IsEncryptedTask(TaskEvent evt) =>
+        evt.EventCase switch
+        {
+            TaskEvent.EventOneofCase.Train => evt.Train.Encryption is not null,
+            TaskEvent.EventOneofCase.Evaluate => evt.Evaluate.Encryption is not null,
+            _ => false,
+        };
+
+    /// <summary>Follows one task stream; returns RunEnded, or null when the stream closed without it.</summary>
+    private async Task<RunEnded?> FollowTasksAsync(JoinResponse session, bool resilient, CancellationToken cancellationToken)
+    {
+        string site = _options.SiteId;
+        RunEnded? result = null;
         await foreach (var evt in _client.WatchTasksAsync(cancellationToken).ConfigureAwait(false))
         {
-            switch (evt.EventCase)
+            _events++;
+            try
             {
-                case TaskEvent.EventOneofCase.Train:
-                    await TrainAsync(evt.Train, session, cancellationToken).ConfigureAwait(false);
-                    trained++;
-                    break;
-                case TaskEvent.EventOneofCase.Evaluate:
-                    await EvaluateAsync(evt.Evaluate, cancellationToken).ConfigureAwait(false);
-                    evaluations++;
-                    break;
-                case TaskEvent.EventOneofCase.KeyCeremony:
-                    await Encryption(evt.EventCase).HandleCeremonyAsync(evt.KeyCeremony, cancellationToken).ConfigureAwait(false);
-                    break;
-                case TaskEvent.EventOneofCase.Decrypt:
-                    await Encryption(evt.EventCase).HandleDecryptAsync(evt.Decrypt, cancellationToken).ConfigureAwait(false);
-                    break;
-                case TaskEvent.EventOneofCase.Missed:
-                    LogMissed(site, evt.Missed.Round, evt.Missed.Reason);
-                    Report(ParticipantEventKind.Missed, evt.Missed.Round, evt.Missed.Reason);
-                    break;
-                case TaskEvent.EventOneofCase.Ended:
-                    var ended = evt.Ended;
-                    LogEnded(site, ended.Completed, ended.RoundsCompleted, ended.Reason);
-                    Report(ParticipantEventKind.Ended, ended.RoundsCompleted, ended.Reason);
-                    // The coordinator closes the stream right after this; reading on lets the call end cleanly.
-                    result = Result(ended.Completed, ended.RoundsCompleted, trained, evaluations, ended.FinalModel?.ModelVersion ?? 0);
-                    break;
-                default:
-                    LogUnknownEvent(site, evt.EventCase.ToString());
-                    break;
+                switch (evt.EventCase)
+                {
+                    case TaskEvent.EventOneofCase.Train:
+                        // A re-sent task (after a reconnect) that this site already delivered is not trained again.
+                        if (_done.Contains((evt.Train.Round, evt.Train.Attempt, false)))
+                        {
+                            break;
+                        }
+                        await TrainAsync(evt.Train, session, cancellationToken).ConfigureAwait(false);
+                        _done.Add((evt.Train.Round, evt.Train.Attempt, false));
+                        _trained++;
+                        break;
+                    case TaskEvent.EventOneofCase.Evaluate:
+                        if (_done.Contains((evt.Evaluate.Round, evt.Evaluate.Attempt, true)))
+                        {
+                            break;
+                        }
+                        await EvaluateAsync(evt.Evaluate, cancellationToken).ConfigureAwait(false);
+                        _done.Add((evt.Evaluate.Round, evt.Evaluate.Attempt, true));
+                        _evaluations++;
+                        break;
+                    case TaskEvent.EventOneofCase.KeyCeremony:
+                        await Encryption(evt.EventCase).HandleCeremonyAsync(evt.KeyCeremony, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case TaskEvent.EventOneofCase.Decrypt:
+                        await Encryption(evt.EventCase).HandleDecryptAsync(evt.Decrypt, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case TaskEvent.EventOneofCase.Missed:
+                        LogMissed(site, evt.Missed.Round, evt.Missed.Reason);
+                        Report(ParticipantEventKind.Missed, evt.Missed.Round, evt.Missed.Reason);
+                        break;
+                    case TaskEvent.EventOneofCase.Ended:
+                        var ended = evt.Ended;
+                        LogEnded(site, ended.Completed, ended.RoundsCompleted, ended.Reason);
+                        Report(ParticipantEventKind.Ended, ended.RoundsCompleted, ended.Reason);
+                        // The coordinator closes the stream right after this; reading on lets the call end cleanly.
+                        result = ended;
+                        break;
+                    default:
+                        LogUnknownEvent(site, evt.EventCase.ToString());
+                        break;
+                }
+            }
+            catch (Grpc.Core.RpcException ex) when (resilient && ex.StatusCode is Grpc.Core.StatusCode.FailedPrecondition or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.NotFound)
+            {
+                // The task went stale while this site worked on it (the round closed, was re-run or moved on).
+                LogStaleTask(site, evt.EventCase.ToString(), ex.Status.StatusCode + ": " + ex.Status.Detail);
+            }
+            catch (InvalidOperationException ex) when (resilient && IsEncryptedTask(evt))
+            {
+                // Encrypted task for a key this (re-joined) site does not hold: the coordinator re-keys before its next attempt.
+                LogStaleTask(site, evt.EventCase.ToString(), ex.Message);
             }
         }
-        return result ?? throw new InvalidOperationException($"Site {site}: the coordinator closed the task stream without ending the run.");
+        return result;
     }
 
     /// <summary>Local training time per round (the last attempt's), milliseconds.</summary>
@@ -232,6 +318,12 @@ public sealed partial class ParticipantWorker
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Site {Site}: run ended (completed {Completed}, {Rounds} rounds): {Reason}")]
     private partial void LogEnded(string site, bool completed, ulong rounds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site}: reconnecting to the coordinator ({Reason})")]
+    private partial void LogReconnect(string site, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site}: {Event} task dropped, it is no longer current ({Reason})")]
+    private partial void LogStaleTask(string site, string @event, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site}: ignoring unknown task event {Event}")]
     private partial void LogUnknownEvent(string site, string @event);

@@ -50,6 +50,8 @@ internal static class RpcCalls
         ["/federated.v1.Federation/DownloadAggregate"] = (c, _, _, ct) => RawStream(c.Invoker, "federated.v1.Federation", "DownloadAggregate", ct),
         ["/federated.v1.Federation/ConfirmDecryption"] = (c, _, _, ct) => RawUnary(c.Invoker, "federated.v1.Federation", "ConfirmDecryption", ct),
         ["/federated.v1.Federation/UploadDecryptionShare"] = (c, _, _, ct) => RawClientStream(c.Invoker, "federated.v1.Federation", "UploadDecryptionShare", ct),
+        ["/federated.v1.Federation/GetUploadStatus"] = async (c, s, _, ct) =>
+            await new Rpc.FederationClient(c.Invoker).GetUploadStatusAsync(new GetUploadStatusRequest { SessionToken = s, Round = 1, IdempotencyKey = "matrix" }, cancellationToken: ct),
         ["/federated.v1.Federation/GetRoundStatus"] = async (c, _, _, ct) =>
             await new Rpc.FederationClient(c.Invoker).GetRoundStatusAsync(new GetRoundStatusRequest(), cancellationToken: ct),
         ["/federated.v1.Federation/GetReport"] = async (c, _, _, ct) =>
