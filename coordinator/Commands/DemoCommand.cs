@@ -31,15 +31,23 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial model and sampling.", DefaultValueFactory = _ => 1 };
         var encryption = new Option<string>("--encryption") { Description = "rlwe (default: the coordinator only decrypts sums) or none (plain updates).", DefaultValueFactory = _ => "rlwe" };
         encryption.AcceptOnlyFromAmong("rlwe", "none");
+        var compareQffl = new Option<bool>("--compare-qffl") { Description = "Afterwards run the same federation (data, seed, rounds) with q-FFL and compare worst-cohort RMSE and RMSE disparity." };
+        var qfflQ = new Option<double>("--qffl-q") { Description = "q of q-FFL for --compare-qffl.", DefaultValueFactory = _ => 1.0 };
+        var reweighting = new Option<bool>("--cohort-reweighting") { Description = "Local training draws windows inversely to their cohort's local frequency." };
         var command = new Command("demo", "Run a complete federation on generated data over loopback gRPC and compare the federated twin with baselines.")
         {
-            participants, rounds, outDir, localSteps, learningRate, batchSize, seed, encryption,
+            participants, rounds, outDir, localSteps, learningRate, batchSize, seed, encryption, compareQffl, qfflQ, reweighting,
         };
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var settings = new DemoSettings(
                 result.GetValue(participants), result.GetValue(rounds), result.GetValue(outDir)!.FullName,
-                result.GetValue(localSteps), result.GetValue(learningRate), result.GetValue(batchSize), result.GetValue(seed), result.GetValue(encryption)!);
+                result.GetValue(localSteps), result.GetValue(learningRate), result.GetValue(batchSize), result.GetValue(seed), result.GetValue(encryption)!)
+            {
+                CompareQffl = result.GetValue(compareQffl),
+                QfflQ = result.GetValue(qfflQ),
+                CohortReweighting = result.GetValue(reweighting),
+            };
             try
             {
                 return await RunAsync(settings, ct).ConfigureAwait(false);
@@ -53,7 +61,12 @@ internal static class DemoCommand
         return command;
     }
 
-    private sealed record DemoSettings(int Participants, int Rounds, string OutDir, int LocalSteps, double LearningRate, int BatchSize, int Seed, string Encryption = "rlwe");
+    private sealed record DemoSettings(int Participants, int Rounds, string OutDir, int LocalSteps, double LearningRate, int BatchSize, int Seed, string Encryption = "rlwe")
+    {
+        public bool CompareQffl { get; init; }
+        public double QfflQ { get; init; } = 1;
+        public bool CohortReweighting { get; init; }
+    }
 
     private static async Task<int> RunAsync(DemoSettings s, CancellationToken ct)
     {
@@ -68,7 +81,7 @@ internal static class DemoCommand
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"Generated {generated.Manifest.Sites.Count} sites in [blue]{generated.OutputDirectory}[/] (train until {generated.Manifest.SplitUtc:yyyy-MM-dd}, test until {generated.Manifest.EndUtc:yyyy-MM-dd}).");
 
-        var twinOptions = new TwinOptions();
+        var twinOptions = new TwinOptions { CohortReweighting = s.CohortReweighting };
         var sites = new List<DemoSite>();
         try
         {
@@ -103,6 +116,11 @@ internal static class DemoCommand
             ["Federation:RoundDeadline"] = "00:10:00",
             ["Federation:Encryption"] = s.Encryption,
         };
+        // Fairness: the generator's cohort vocabulary, published to every site (coordinator/Fairness/FairnessDemo).
+        foreach (var (key, value) in Fairness.FairnessDemo.Settings())
+        {
+            config[key] = value;
+        }
         var display = new DemoDisplay(sites.Select(x => x.SiteId).ToArray(), s.Rounds);
         var coordinator = await InProcessCoordinator.StartAsync(config, new Models.TwinModelSource(twinOptions), quiet: true, cancellationToken: ct).ConfigureAwait(false);
         var run = coordinator.Run;
@@ -152,6 +170,19 @@ internal static class DemoCommand
         await report.WriteAsync(reportPath, ct).ConfigureAwait(false);
         PrintSummary(s, run.Records, comparisons, results, reportPath, ended.Completed, ended.Reason, twinOptions.Horizon);
         AnsiConsole.Write(Encryption.RoundOverhead.Render(overhead, report.Encryption));
+        // Fairness: the last round's per-cohort table (consortium sums only) and the HTML report with its charts.
+        var fairnessReports = run.FairnessReports;
+        var fairness = fairnessReports.Count > 0 ? fairnessReports[^1] : null;
+        if (fairness is not null)
+        {
+            AnsiConsole.Write(Fairness.FairnessDemo.CohortTable(fairness, string.Create(CultureInfo.InvariantCulture,
+                $"Global model by cohort, round {fairness.Round} (consortium-wide sums; fewer than {fairness.MinCohortSize} rows → suppressed)")));
+            AnsiConsole.MarkupLineInterpolated($"Fairness report: [blue]{Fairness.FairnessFiles.HtmlPath(s.OutDir)}[/] (per-round JSON and CSV beside it).");
+        }
+        if (s.CompareQffl)
+        {
+            await Fairness.FairnessDemo.CompareQfflAsync(config, s.QfflQ, sites, twinOptions, pki, fairness, Path.Combine(s.OutDir, "qffl"), ct).ConfigureAwait(false);
+        }
         return ended.Completed ? 0 : 1;
     }
 

@@ -69,7 +69,8 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
         state.TrainLoss = decoded.TrainLoss;
         state.MeanErrorBound = state.Plan.MeanErrorBound(decoded.Contributors, decoded.TotalWeight);
         var global = run.CurrentModel;
-        var result = strategy.Apply(global.Values, decoded.MeanDelta);
+        // q-FFL needs Σh beside the mean of F^q·δ; every other strategy steps from the mean delta alone.
+        var result = strategy is QFedAvgStrategy qffl ? qffl.Apply(global.Values, decoded.MeanDelta, decoded.MeanQfflH) : strategy.Apply(global.Values, decoded.MeanDelta);
         if (result.KeepsPrevious)
         {
             run.FailRound(context, "aggregation kept the previous model: " + result.KeepReason);
@@ -92,7 +93,9 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
         state.EvaluationDecryptMilliseconds = decryptClock.Elapsed.TotalMilliseconds;
         if (evaluation is not null)
         {
-            state.Validation = UpdateCodec.DecodeStatistics(state.Plan, evaluation).Sums.ToEvaluation();
+            var statistics = UpdateCodec.DecodeStatistics(state.Plan, evaluation);
+            state.Validation = statistics.Sums.ToEvaluation();
+            run.SetDecryptedCohortStatistics(context, statistics.Sums.Values, statistics.Sites);
         }
         else
         {

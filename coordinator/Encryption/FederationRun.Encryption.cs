@@ -52,7 +52,7 @@ internal sealed partial class FederationRun
         var o = _options.Rlwe;
         var parameters = RlweOptionsValidator.Resolve(o.ParameterSet) ?? throw new InvalidOperationException($"Federation:Rlwe:ParameterSet \"{o.ParameterSet}\" is unknown.");
         var plan = EncryptionPlan.Create(parameters, o.FractionalBits, o.Clip, o.SampleCap);
-        long perRound = plan.UpdateChunks(Layout.Length) + plan.StatisticsChunks(AdditiveStatistics.EvaluationEntries);
+        long perRound = plan.UpdateChunks(Layout.Length) + plan.StatisticsChunks(AdditiveStatistics.EvaluationEntries + FairnessEntries);
         if (perRound > Budget(parameters))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
@@ -73,7 +73,7 @@ internal sealed partial class FederationRun
     public string? KeyCeremonyNeeded(IReadOnlyList<string> selected)
     {
         ArgumentNullException.ThrowIfNull(selected);
-        long perRound = Plan.UpdateChunks(Layout.Length) + Plan.StatisticsChunks(AdditiveStatistics.EvaluationEntries);
+        long perRound = Plan.UpdateChunks(Layout.Length) + Plan.StatisticsChunks(AdditiveStatistics.EvaluationEntries + FairnessEntries);
         lock (_gate)
         {
             if (_key is null)

@@ -292,7 +292,7 @@ internal sealed partial class FederationRun
         {
             throw Fail(StatusCode.InvalidArgument, $"update payload: {error}");
         }
-        var update = new ClientUpdate(ticket.SiteId, delta, (long)ticket.Header.SampleCount, ticket.Header.TrainLoss);
+        var update = new ClientUpdate(ticket.SiteId, delta, (long)ticket.Header.SampleCount, ticket.Header.TrainLoss) { QfflH = ticket.Header.QfflH };
         lock (_gate)
         {
             var round = ticket.Round;
@@ -336,6 +336,7 @@ internal sealed partial class FederationRun
                     throw FailPlain(StatusCode.InvalidArgument, "sums: count must be >= 0 and the sums finite, with sum_squared_error and sum_absolute_error >= 0");
                 }
                 sums = s.ToCore();
+                CheckCohortStatistics(s.CohortStatistics);
                 break;
             case ReportEvaluationRequest.MetricsOneofCase.EncodedSums when IsEncrypted:
                 return ReportEncryptedEvaluation(request);
@@ -365,6 +366,7 @@ internal sealed partial class FederationRun
                 throw Fail(StatusCode.FailedPrecondition, $"model_version: expected {round.EvaluationModelVersion}, got {request.ModelVersion}");
             }
             round.Evaluations.Add(site.Id, sums);
+            AddCohortStatistics(round, request.Sums.CohortStatistics);
             if (round.EvaluationExpected.IsSubsetOf(round.Evaluations.Keys))
             {
                 round.AllEvaluations.TrySetResult();
@@ -507,6 +509,7 @@ internal sealed partial class FederationRun
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(selected);
         var deadline = _time.GetUtcNow() + _options.RoundDeadline;
+        var qffl = QfflWireSpec;
         lock (_gate)
         {
             round.Machine.Fire(RoundTrigger.ParticipantsReady);
@@ -521,6 +524,7 @@ internal sealed partial class FederationRun
                     GlobalModel = model.Ref,
                     DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
                     Encryption = round.Encrypted?.Spec,
+                    Qffl = qffl,
                     Plan = new Federated.Federation.V1.TrainingPlan
                     {
                         LocalSteps = (uint)_options.LocalSteps,
@@ -583,6 +587,7 @@ internal sealed partial class FederationRun
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(model);
         var deadline = _time.GetUtcNow() + _options.EvaluationDeadline;
+        var fairness = FairnessWireSpec;
         lock (_gate)
         {
             round.Machine.Fire(RoundTrigger.Aggregated);
@@ -591,7 +596,7 @@ internal sealed partial class FederationRun
             foreach (var site in _sites.Values.Where(s => s.Watcher is not null && (round.Encrypted is null || round.Encrypted.Key.IsHeldBy(s.Id, s.Token))))
             {
                 round.EvaluationExpected.Add(site.Id);
-                var evaluate = new EvaluateTask { Round = round.Round, Attempt = round.Attempt, GlobalModel = model.Ref, DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(), Encryption = round.Encrypted?.Spec };
+                var evaluate = new EvaluateTask { Round = round.Round, Attempt = round.Attempt, GlobalModel = model.Ref, DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(), Encryption = round.Encrypted?.Spec, Fairness = fairness };
                 Send(site, new TaskEvent { Evaluate = evaluate }, keepAsCurrent: true);
             }
             if (round.EvaluationExpected.Count == 0)
@@ -688,6 +693,7 @@ internal sealed partial class FederationRun
             FailureReason = round.Machine.FailureReason,
         };
         _records.Add(record);
+        RecordFairness(round);
         RoundRecorded?.Invoke(record);
         return record;
     }

@@ -155,8 +155,12 @@ internal sealed partial class FederationRunner(
         }
     }
 
-    private Task WriteReportAsync(bool completed, CancellationToken ct) =>
-        RunReport.From(run, completed).WriteAsync(ReportPath, ct);
+    private async Task WriteReportAsync(bool completed, CancellationToken ct)
+    {
+        await RunReport.From(run, completed).WriteAsync(ReportPath, ct).ConfigureAwait(false);
+        // Fairness: fairness/round-NNNN.json and .csv per completed round; fairness.html once the run has ended.
+        await Fairness.FairnessFiles.WriteAsync(run, _options.OutDir, ct).ConfigureAwait(false);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Round {Round} completed: {Participants} participants, {Stragglers} stragglers, train loss {TrainLoss:G4}, validation RMSE {Rmse:G4}, {Seconds:F2} s")]
     private partial void LogRoundCompleted(ulong round, int participants, int stragglers, double trainLoss, double rmse, double seconds);

@@ -26,4 +26,10 @@ internal sealed class RoundContext(ulong round, uint attempt, ulong baseModelVer
     public List<string> Stragglers { get; } = [];
     /// <summary>Key, aggregates and overhead of an encrypted round; null in plaintext runs.</summary>
     public Encryption.EncryptedRoundState? Encrypted { get; set; }
+    /// <summary>Running sum of the sites' cohort statistics (fairness); never a single site's values.</summary>
+    public double[]? CohortSums { get; set; }
+    /// <summary>Sites whose cohort statistics are in <see cref="CohortSums"/>.</summary>
+    public int CohortReports { get; set; }
+    /// <summary>Why the round has no cohort sums, when it has none.</summary>
+    public string? CohortProblem { get; set; }
 }

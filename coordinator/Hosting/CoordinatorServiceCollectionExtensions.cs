@@ -40,6 +40,7 @@ internal static class CoordinatorServiceCollectionExtensions
             {
                 "fedadam" => new FedAdamStrategy(o.ServerLearningRate, o.ServerBeta1, o.ServerBeta2, o.ServerTau),
                 "fedyogi" => new FedYogiStrategy(o.ServerLearningRate, o.ServerBeta1, o.ServerBeta2, o.ServerTau),
+                "qffl" => new QFedAvgStrategy(FederationRun.QFedAvgLipschitz(o)),
                 _ => new FedAvgStrategy(o.ServerLearningRate),
             };
         });

@@ -45,7 +45,7 @@ internal sealed class FederationOptions
     /// <summary>Seed of the initial model and of each round's per-site sampling seed. Default 42.</summary>
     public long Seed { get; set; } = 42;
 
-    /// <summary>Server optimiser on the (decrypted) weighted mean delta: "fedavg" (default), "fedadam" or "fedyogi".</summary>
+    /// <summary>Server optimiser on the (decrypted) weighted mean delta: "fedavg" (default), "fedadam", "fedyogi", or "qffl" (q-FedAvg, see Qffl).</summary>
     public string Strategy { get; set; } = "fedavg";
 
     /// <summary>Server learning rate η (FedAvg: 1 = plain averaging; FedAdam/FedYogi: the step size, e.g. 0.1). Default 1.</summary>
@@ -80,6 +80,12 @@ internal sealed class FederationOptions
     /// only ever decrypts their sums; "none": plain float32 updates and plain sums.
     /// </summary>
     public string Encryption { get; set; } = "rlwe";
+
+    /// <summary>Fairness reporting: cohort vocabulary, combinations, suppression threshold (section "Federation:Fairness").</summary>
+    public Federated.Coordinator.Fairness.FairnessOptions Fairness { get; set; } = new();
+
+    /// <summary>q-FFL settings when <see cref="Strategy"/> is "qffl" (section "Federation:Qffl").</summary>
+    public Federated.Coordinator.Fairness.QfflOptions Qffl { get; set; } = new();
 
     /// <summary>Settings of encrypted rounds (section "Federation:Rlwe").</summary>
     public Federated.Coordinator.Encryption.RlweOptions Rlwe { get; set; } = new();

@@ -28,7 +28,10 @@ internal sealed class FederationOptionsValidator : IValidateOptions<FederationOp
         Require(options.LearningRate > 0 && double.IsFinite(options.LearningRate), $"Federation:LearningRate must be a positive number (got {options.LearningRate}).");
         Require(options.BatchSize >= 1, $"Federation:BatchSize must be at least 1 (got {options.BatchSize}).");
         Require(options.ServerLearningRate > 0 && double.IsFinite(options.ServerLearningRate), $"Federation:ServerLearningRate must be a positive number (got {options.ServerLearningRate}).");
-        Require(options.Strategy.ToLowerInvariant() is "fedavg" or "fedadam" or "fedyogi", $"Federation:Strategy \"{options.Strategy}\" is unknown; supported: fedavg, fedadam, fedyogi.");
+        Require(options.Strategy.ToLowerInvariant() is "fedavg" or "fedadam" or "fedyogi" or "qffl", $"Federation:Strategy \"{options.Strategy}\" is unknown; supported: fedavg, fedadam, fedyogi, qffl.");
+        Require(options.Qffl.Q >= 0 && double.IsFinite(options.Qffl.Q), $"Federation:Qffl:Q must be a finite number >= 0 (got {options.Qffl.Q}).");
+        Require(options.Qffl.Lipschitz >= 0 && double.IsFinite(options.Qffl.Lipschitz), $"Federation:Qffl:Lipschitz must be a finite number >= 0, 0 meaning 1 / LearningRate (got {options.Qffl.Lipschitz}).");
+        failures.AddRange(options.Fairness.Validate());
         Require(options.ServerBeta1 is >= 0 and < 1, $"Federation:ServerBeta1 must be in [0, 1) (got {options.ServerBeta1}).");
         Require(options.ServerBeta2 is >= 0 and < 1, $"Federation:ServerBeta2 must be in [0, 1) (got {options.ServerBeta2}).");
         Require(options.ServerTau > 0 && double.IsFinite(options.ServerTau), $"Federation:ServerTau must be a positive number (got {options.ServerTau}).");

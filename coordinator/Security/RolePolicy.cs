@@ -40,6 +40,8 @@ internal static class RolePolicy
         ["/federated.v1.Federation/GetUploadStatus"] = new(ParticipantsOnly),
         ["/federated.v1.Federation/GetRoundStatus"] = new(Readers, AuditAction: "report.read"),
         ["/federated.v1.Federation/GetReport"] = new(Readers, AuditAction: "report.read"),
+        // Fairness: consortium-wide per-cohort metrics only (no per-site numbers exist); same readers as the report.
+        ["/federated.v1.Federation/GetFairnessReport"] = new(Readers, AuditAction: "report.read"),
 
         // federated.v1.FederationAdmin: governance (each action audits itself with its details).
         ["/federated.v1.FederationAdmin/WhoAmI"] = new(Everyone),

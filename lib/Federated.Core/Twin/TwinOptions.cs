@@ -30,6 +30,13 @@ public sealed record TwinOptions
     /// <summary>Steps that refit the site's physical parameters to a newly received global network before it is used.</summary>
     public int PersonalisationSteps { get; init; } = 150;
 
+    /// <summary>
+    /// Fairness-aware local training: draw training windows with probability inversely proportional to the local
+    /// frequency of their building's cohort (all cohort columns together), so each local cohort weighs the same in the
+    /// loss. Default false (uniform windows).
+    /// </summary>
+    public bool CohortReweighting { get; init; }
+
     public void Validate()
     {
         if (Horizon is < 1 or > 24 * 14) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "Horizon must be 1..336 hours.");

@@ -1,4 +1,5 @@
 using Federated.Core.Data;
+using Federated.Core.Fairness;
 using Federated.Core.Federation;
 using Federated.Core.Runtime;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace Federated.Core.Twin;
 /// every round; the buildings' physical parameters and their optimiser state stay here across rounds.
 /// Not thread-safe: a participant runs one round at a time.
 /// </summary>
-public sealed class TwinTrainer : ILocalTrainer, IDisposable
+public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
 {
     private const double EfficiencyPriorWeight = 1e-3;
     private const int PersonalisationBatch = 64;
@@ -23,6 +24,7 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
     private readonly ILogger _logger;
     private readonly optim.Optimizer _physicsOptimizer;
     private readonly Random _personalisationRandom = new(17);
+    private readonly double[]? _cohortSampling;
 
     public TwinTrainer(SiteDataset train, SiteDataset test, TwinOptions options, ILogger? logger = null)
     {
@@ -46,6 +48,7 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
             _logger.LogWarning("Cohort values {First} and {Second} share a feature-hashing bucket; the shared model cannot tell them apart", first, second);
         }
         Layout = TwinSharedModel.Layout(options);
+        _cohortSampling = options.CohortReweighting ? CohortSamplingTable(_train) : null;
     }
 
     public TwinOptions Options { get; }
@@ -63,6 +66,13 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         {
             AdoptGlobal(globalShared.Span, cancellationToken);
             return Forecast(_test, cancellationToken).Errors();
+        }, cancellationToken);
+
+    public Task<SiteForecast> ForecastTestAsync(ReadOnlyMemory<float> globalShared, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            AdoptGlobal(globalShared.Span, cancellationToken);
+            return Forecast(_test, cancellationToken);
         }, cancellationToken);
 
     /// <summary>
@@ -106,13 +116,13 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         var random = new Random(unchecked((int)((plan.Seed * 1_000_003L) ^ plan.Round)));
         using var generator = new Generator((ulong)random.NextInt64(), Twin.Device);
         var windows = new int[Math.Min(plan.BatchSize, _train.Count)];
-        double lossSum = 0;
+        double lossSum = 0, initialLoss = double.NaN;
         for (int step = 1; step <= plan.LocalSteps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             for (int i = 0; i < windows.Length; i++)
             {
-                windows[i] = random.Next(_train.Count);
+                windows[i] = SampleWindow(random);
             }
             using var scope = NewDisposeScope();
             using var batch = WindowBatch.Create(_train, windows, b => b, Options.CohortBuckets, Twin.Device);
@@ -124,6 +134,10 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
             _physicsOptimizer.step();
             double value = loss.item<float>();
             lossSum += value;
+            if (step == 1)
+            {
+                initialLoss = value;
+            }
             progress?.Report((step, value));
         }
         var trained = TwinSharedModel.Flatten(Twin.Correction);
@@ -133,7 +147,49 @@ public sealed class TwinTrainer : ILocalTrainer, IDisposable
         }
         double meanLoss = lossSum / plan.LocalSteps;
         _logger.LogDebug("Round {Round}: {Steps} local steps, mean loss {Loss:F4}", plan.Round, plan.LocalSteps, meanLoss);
-        return new LocalUpdate(trained, _train.Count, meanLoss);
+        return new LocalUpdate(trained, _train.Count, meanLoss) { InitialLoss = initialLoss };
+    }
+
+    /// <summary>
+    /// A training window: uniform, or with <see cref="TwinOptions.CohortReweighting"/> drawn with probability inversely
+    /// proportional to how many local windows share its building's cohort (every cohort then weighs the same).
+    /// </summary>
+    private int SampleWindow(Random random)
+    {
+        if (_cohortSampling is null)
+        {
+            return random.Next(_train.Count);
+        }
+        double u = random.NextDouble() * _cohortSampling[^1];
+        int index = Array.BinarySearch(_cohortSampling, u);
+        index = index >= 0 ? index + 1 : ~index;
+        return Math.Min(index, _train.Count - 1);
+    }
+
+    /// <summary>Cumulative sampling weights: 1 / (windows of the same cohort), the cohort being all cohort values of the building.</summary>
+    private static double[] CohortSamplingTable(WindowIndex windows)
+    {
+        var dataset = windows.Dataset;
+        string Key(int building) => string.Join("\u001f", dataset.CohortColumns.Select(c => dataset.Buildings[building].Cohorts.TryGetValue(c, out var v) ? v : ""));
+        var keys = new string[dataset.Buildings.Count];
+        for (int b = 0; b < keys.Length; b++)
+        {
+            keys[b] = Key(b);
+        }
+        var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < windows.Count; i++)
+        {
+            var key = keys[windows[i].Building];
+            frequency[key] = frequency.GetValueOrDefault(key) + 1;
+        }
+        var cumulative = new double[windows.Count];
+        double total = 0;
+        for (int i = 0; i < windows.Count; i++)
+        {
+            total += 1.0 / frequency[keys[windows[i].Building]];
+            cumulative[i] = total;
+        }
+        return cumulative;
     }
 
     /// <summary>Data fit of the rollout + weighted physics residual + the weak efficiency prior.</summary>

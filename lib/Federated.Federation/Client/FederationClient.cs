@@ -178,15 +178,21 @@ public sealed class FederationClient
     }
 
     /// <summary>Reports plain evaluation sums of model <paramref name="modelVersion"/> for <paramref name="round"/>.</summary>
-    public async Task<ReportEvaluationResponse> ReportEvaluationAsync(ulong round, ulong modelVersion, Core.Federation.EvaluationSums sums, CancellationToken cancellationToken)
+    /// <param name="cohortStatistics">Per-cohort fairness statistics (EvaluationSums.cohort_statistics); empty when none were asked for.</param>
+    public async Task<ReportEvaluationResponse> ReportEvaluationAsync(ulong round, ulong modelVersion, Core.Federation.EvaluationSums sums, CancellationToken cancellationToken, IEnumerable<double>? cohortStatistics = null)
     {
         ArgumentNullException.ThrowIfNull(sums);
+        var wire = sums.ToWire();
+        if (cohortStatistics is not null)
+        {
+            wire.CohortStatistics.Add(cohortStatistics);
+        }
         return await _rpc.ReportEvaluationAsync(new ReportEvaluationRequest
         {
             SessionToken = Session.SessionToken,
             Round = round,
             ModelVersion = modelVersion,
-            Sums = sums.ToWire(),
+            Sums = wire,
         }, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Federated.Core.Fairness;
 using Federated.Core.Federation;
 using Federated.Federation.Encryption;
+using Federated.Federation.Fairness;
 using Federated.Federation.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -233,8 +235,14 @@ public sealed partial class ParticipantWorker
         {
             throw new InvalidOperationException($"Site {_options.SiteId}: the trainer returned {update.Delta.Length} values for layout {_trainer.Layout}.");
         }
+        // q-FFL: upload F^q·δ and the term h instead of δ (QfflTerms); the coordinator needs only their sums.
+        double qfflH = 0;
+        if (task.Qffl is { } qffl)
+        {
+            (update, qfflH) = QfflTerms.Compute(update, qffl.Q, qffl.Lipschitz);
+        }
         bool encrypted = task.Encryption is not null;
-        byte[] payload = encrypted ? Encryption(TaskEvent.EventOneofCase.Train).EncryptUpdate(task, update) : UpdateEncodings.EncodeFloat32(update.Delta);
+        byte[] payload = encrypted ? Encryption(TaskEvent.EventOneofCase.Train).EncryptUpdate(task, update, qfflH) : UpdateEncodings.EncodeFloat32(update.Delta);
         var header = new UpdateHeader
         {
             Round = task.Round,
@@ -244,6 +252,7 @@ public sealed partial class ParticipantWorker
             TrainLoss = encrypted ? double.NaN : update.TrainLoss,
             BaseModelVersion = task.GlobalModel.ModelVersion,
             IdempotencyKey = IdempotencyKey(task, payload),
+            QfflH = encrypted ? 0 : qfflH,
         };
         int chunkBytes = (int)Math.Max(1, session.ChunkBytes);
         var result = await _client.UploadUpdateAsync(header, payload, chunkBytes, cancellationToken).ConfigureAwait(false);
@@ -258,14 +267,36 @@ public sealed partial class ParticipantWorker
     private async Task EvaluateAsync(EvaluateTask task, CancellationToken cancellationToken)
     {
         var global = await GetModelAsync(task.GlobalModel, cancellationToken).ConfigureAwait(false);
-        var sums = await _trainer.EvaluateAsync(global, cancellationToken).ConfigureAwait(false);
-        if (task.Encryption is not null)
+        // Fairness: per-cohort additive statistics in the consortium's fixed layout, from the same forecast rows as
+        // the sums; a trainer that cannot forecast contributes zeros of the same length.
+        Core.Federation.EvaluationSums sums;
+        double[] cohortStatistics = [];
+        if (task.Fairness is { } fairness)
         {
-            await Encryption(TaskEvent.EventOneofCase.Evaluate).ReportEvaluationAsync(task, sums, cancellationToken).ConfigureAwait(false);
+            var layout = fairness.ToLayout();
+            if (_trainer is IForecastEvaluator forecaster)
+            {
+                var forecast = await forecaster.ForecastTestAsync(global, cancellationToken).ConfigureAwait(false);
+                sums = forecast.Errors();
+                cohortStatistics = CohortStatistics.Compute(forecast, layout);
+            }
+            else
+            {
+                sums = await _trainer.EvaluateAsync(global, cancellationToken).ConfigureAwait(false);
+                cohortStatistics = new double[layout.Length];
+            }
         }
         else
         {
-            await _client.ReportEvaluationAsync(task.Round, task.GlobalModel.ModelVersion, sums, cancellationToken).ConfigureAwait(false);
+            sums = await _trainer.EvaluateAsync(global, cancellationToken).ConfigureAwait(false);
+        }
+        if (task.Encryption is not null)
+        {
+            await Encryption(TaskEvent.EventOneofCase.Evaluate).ReportEvaluationAsync(task, sums, cancellationToken, cohortStatistics).ConfigureAwait(false);
+        }
+        else
+        {
+            await _client.ReportEvaluationAsync(task.Round, task.GlobalModel.ModelVersion, sums, cancellationToken, cohortStatistics).ConfigureAwait(false);
         }
         LogEvaluated(_options.SiteId, task.Round, sums.Rmse, sums.Count);
         Report(ParticipantEventKind.Evaluated, task.Round, string.Create(CultureInfo.InvariantCulture, $"rmse {sums.Rmse:F4}"));

@@ -113,8 +113,11 @@ public sealed record EncryptionPlan
     /// <summary>Slots of an update of <paramref name="length"/> values: L per value, then two train-loss statistics.</summary>
     public int UpdateSlots(int length) => checked((length * Limbs) + (UpdateStatistics * StatisticsLimbs));
 
-    /// <summary>Statistics appended to an update: Σ w·loss and Σ w over sites with a finite loss.</summary>
-    public const int UpdateStatistics = 2;
+    /// <summary>
+    /// Statistics appended to an update: Σ w·loss and Σ w over sites with a finite loss, then Σ (w/n_cap)·h, the
+    /// q-FFL term (zero unless the run aggregates with q-FFL).
+    /// </summary>
+    public const int UpdateStatistics = 3;
 
     /// <summary>Ciphertext chunks (decryptions) one update aggregate costs.</summary>
     public int UpdateChunks(int length) => Parameters.ChunkCount(UpdateSlots(length));

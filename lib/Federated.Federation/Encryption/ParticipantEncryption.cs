@@ -125,23 +125,24 @@ public sealed class ParticipantEncryption : IDisposable
     }
 
     /// <summary>Encodes and encrypts an update; returns the payload to upload.</summary>
-    public byte[] EncryptUpdate(TrainTask task, LocalUpdate update)
+    public byte[] EncryptUpdate(TrainTask task, LocalUpdate update, double qfflH = 0)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(update);
         var clock = Stopwatch.StartNew();
         ulong ctRound = EncryptionPlan.CiphertextRound(task.Round, task.Attempt, evaluation: false);
-        byte[] payload = Keyring.EncryptUpdate(task.Encryption, ctRound, update.Delta, update.SampleCount, update.TrainLoss);
+        byte[] payload = Keyring.EncryptUpdate(task.Encryption, ctRound, update.Delta, update.SampleCount, update.TrainLoss, qfflH);
         Record(task.Round, t => t with { EncryptMilliseconds = t.EncryptMilliseconds + clock.Elapsed.TotalMilliseconds, CiphertextBytes = payload.Length });
         return payload;
     }
 
     /// <summary>Encrypts the evaluation sums (as an additive statistics vector) and reports them.</summary>
-    public async Task ReportEvaluationAsync(EvaluateTask task, Core.Federation.EvaluationSums sums, CancellationToken cancellationToken)
+    /// <param name="cohortStatistics">Per-cohort fairness statistics appended after the four sums (empty when the task asks for none).</param>
+    public async Task ReportEvaluationAsync(EvaluateTask task, Core.Federation.EvaluationSums sums, CancellationToken cancellationToken, ReadOnlyMemory<double> cohortStatistics = default)
     {
         ArgumentNullException.ThrowIfNull(task);
         ulong ctRound = EncryptionPlan.CiphertextRound(task.Round, task.Attempt, evaluation: true);
-        byte[] payload = Keyring.EncryptStatistics(task.Encryption, ctRound, AdditiveStatistics.FromEvaluation(sums));
+        byte[] payload = Keyring.EncryptStatistics(task.Encryption, ctRound, AdditiveStatistics.FromEvaluation(sums, cohortStatistics.Span));
         await _client.Raw.ReportEvaluationAsync(new ReportEvaluationRequest
         {
             SessionToken = _client.Session.SessionToken,

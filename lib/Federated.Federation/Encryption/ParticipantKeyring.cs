@@ -165,10 +165,10 @@ public sealed class ParticipantKeyring : IDisposable
     }
 
     /// <summary>Encrypts an update for <paramref name="spec"/>'s epoch; returns the ciphertext bytes.</summary>
-    public byte[] EncryptUpdate(EncryptionSpec spec, ulong ciphertextRound, ReadOnlySpan<float> delta, long sampleCount, double trainLoss)
+    public byte[] EncryptUpdate(EncryptionSpec spec, ulong ciphertextRound, ReadOnlySpan<float> delta, long sampleCount, double trainLoss, double qfflH = 0)
     {
         var (e, plan) = ActiveFor(spec);
-        var (slots, weight) = UpdateCodec.EncodeUpdate(plan, delta, sampleCount, trainLoss);
+        var (slots, weight) = UpdateCodec.EncodeUpdate(plan, delta, sampleCount, trainLoss, qfflH);
         e.OwnCiphertexts.Clear();
         var ct = e.Encryptor!.Encrypt(slots, weight, ciphertextRound);
         e.OwnCiphertexts.Add(SHA256.HashData(ct));

@@ -7,7 +7,11 @@ namespace Federated.Federation.Encryption;
 /// <param name="TotalWeight">Σ wᵢ with wᵢ = min(nᵢ, n_cap).</param>
 /// <param name="TrainLoss">Σ wᵢ·lossᵢ / Σ wᵢ over sites with a finite loss; NaN when none.</param>
 /// <param name="Contributors">Ciphertexts in the sum.</param>
-public sealed record DecodedUpdate(double[] MeanDelta, long TotalWeight, double TrainLoss, int Contributors);
+public sealed record DecodedUpdate(double[] MeanDelta, long TotalWeight, double TrainLoss, int Contributors)
+{
+    /// <summary>Σ wᵢ·hᵢ / Σ wᵢ, the weighted mean of the q-FFL term h (0 in runs without q-FFL).</summary>
+    public double MeanQfflH { get; init; }
+}
 
 /// <summary>
 /// Lays out the plaintext of encrypted updates and statistics vectors and reads their decrypted sums back.
@@ -18,7 +22,8 @@ public sealed record DecodedUpdate(double[] MeanDelta, long TotalWeight, double 
 public static class UpdateCodec
 {
     /// <summary>The encryptor input for an update (digits as values·2^-f); the companion is the weight.</summary>
-    public static (double[] Slots, long Weight) EncodeUpdate(EncryptionPlan plan, ReadOnlySpan<float> delta, long sampleCount, double trainLoss)
+    /// <param name="qfflH">The q-FFL term h of this site (0 without q-FFL); travels as (w/n_cap)·h.</param>
+    public static (double[] Slots, long Weight) EncodeUpdate(EncryptionPlan plan, ReadOnlySpan<float> delta, long sampleCount, double trainLoss, double qfflH = 0)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleCount);
@@ -35,6 +40,7 @@ public static class UpdateCodec
         var stats = slots.AsSpan(delta.Length * plan.Limbs);
         SplitStatistic(plan, finite ? weight * trainLoss : 0, stats[..plan.StatisticsLimbs]);
         SplitStatistic(plan, finite ? weight : 0, stats.Slice(plan.StatisticsLimbs, plan.StatisticsLimbs));
+        SplitStatistic(plan, double.IsFinite(qfflH) ? scale * qfflH : 0, stats.Slice(2 * plan.StatisticsLimbs, plan.StatisticsLimbs));
         return (slots, weight);
     }
 
@@ -62,7 +68,7 @@ public static class UpdateCodec
         }
         var stats = ReadStatistics(plan, raw.AsSpan(length * plan.Limbs), EncryptionPlan.UpdateStatistics);
         double loss = stats[1] > 0 ? stats[0] / stats[1] : double.NaN;
-        return new DecodedUpdate(mean, totalWeight, loss, sum.Contributors);
+        return new DecodedUpdate(mean, totalWeight, loss, sum.Contributors) { MeanQfflH = stats[2] * factor };
     }
 
     /// <summary>The encryptor input for a statistics vector.</summary>

@@ -56,6 +56,9 @@ internal static class RpcCalls
             await new Rpc.FederationClient(c.Invoker).GetRoundStatusAsync(new GetRoundStatusRequest(), cancellationToken: ct),
         ["/federated.v1.Federation/GetReport"] = async (c, _, _, ct) =>
             await new Rpc.FederationClient(c.Invoker).GetReportAsync(new GetReportRequest(), cancellationToken: ct),
+        // No fairness cohorts in the matrix run: an allowed caller passes authorization and gets NOT_FOUND.
+        ["/federated.v1.Federation/GetFairnessReport"] = async (c, _, _, ct) =>
+            await new Rpc.FederationClient(c.Invoker).GetFairnessReportAsync(new GetFairnessReportRequest(), cancellationToken: ct),
 
         ["/federated.v1.FederationAdmin/WhoAmI"] = async (c, _, _, ct) =>
             await Admin(c).WhoAmIAsync(new WhoAmIRequest(), cancellationToken: ct),
