@@ -12,7 +12,9 @@ namespace Federated.Coordinator.Encryption;
 /// </summary>
 internal sealed class EncryptedAggregate(AggregatePurpose purpose, ulong round, uint attempt, ActiveKey key, HeParameters parameters)
 {
-    private readonly CiphertextAccumulator _accumulator = new(parameters, EncryptionPlan.CiphertextRound(round, attempt, purpose == AggregatePurpose.Evaluation), key.Epoch);
+    // freshOnly: every site uploads exactly one fresh encryption; a forged header count (claiming to be many
+    // contributors) is refused instead of inflating the aggregate's count.
+    private readonly CiphertextAccumulator _accumulator = new(parameters, EncryptionPlan.CiphertextRound(round, attempt, purpose == AggregatePurpose.Evaluation), key.Epoch, freshOnly: true);
     private readonly List<string> _contributors = [];
     private bool _open = true;
 

@@ -272,6 +272,15 @@ internal sealed partial class FederationRun
                     {
                         throw Fail(StatusCode.InvalidArgument, $"commitment must be 32 bytes and exchange_public_key 32-512 bytes (got {commitment.Commitment.Length}, {commitment.ExchangePublicKey.Length})");
                     }
+                    try
+                    {
+                        // One site's garbage key must not reach (and crash) the honest parties' share sealing.
+                        ShareSealer.ValidatePublicKey(commitment.ExchangePublicKey.Span);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        throw FailPlain(StatusCode.InvalidArgument, "commitment.exchange_public_key: " + ex.Message);
+                    }
                     c.Commitments[i] ??= commitment.Commitment.ToByteArray();
                     c.ExchangeKeys[i] ??= commitment.ExchangePublicKey.ToByteArray();
                     break;

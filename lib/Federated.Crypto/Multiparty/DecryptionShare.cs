@@ -123,7 +123,7 @@ public sealed class DecryptionShare
         }
 
         int chunks = parameters.ChunkCount(count);
-        WireHeader.CheckLength(source, prefix + (chunks * parameters.PolyPackedBytes), WireKind.DecryptionShare);
+        WireHeader.CheckLength(source, prefix + ((long)chunks * parameters.PolyPackedBytes), WireKind.DecryptionShare);
         var polys = new Poly[chunks];
         int at = prefix;
         for (int c = 0; c < chunks; c++)

@@ -99,6 +99,13 @@ public sealed class ParticipantDecryptor
         }
 
         string[] hashes = aggregate.Chunks.Select(c => Convert.ToHexString(EncryptedVector.HashC1(c))).ToArray();
+        if (hashes.Distinct(StringComparer.Ordinal).Count() != hashes.Length)
+        {
+            // Two chunks with the same c1 in one request would yield two shares of that c1 (the log is checked
+            // before it is updated), cancelling the smudging the one-share rule exists to protect.
+            throw new InvalidOperationException("Refused: the aggregate repeats a ciphertext chunk (two chunks share the same c1).");
+        }
+
         lock (_gate)
         {
             foreach (string h in hashes)

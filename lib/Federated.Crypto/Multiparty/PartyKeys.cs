@@ -73,9 +73,11 @@ public sealed class PartyKeys : IDisposable
             throw new ArgumentOutOfRangeException(nameof(partyIndex), partyIndex, $"Party index must be in [1, {partyCount}].");
         }
 
-        if (threshold < 1 || threshold > partyCount)
+        // T = 1 would make every "Shamir share" the constant polynomial s_i itself, handing each party's secret to
+        // every other party: at least two parties must always be needed to decrypt.
+        if (threshold < 2 || threshold > partyCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"Threshold must be in [1, {partyCount}].");
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"Threshold must be in [2, {partyCount}].");
         }
 
         RingQ ring = parameters.Ring;

@@ -12,18 +12,27 @@ public sealed class CiphertextAccumulator
     private readonly HeParameters _p;
     private readonly ulong? _round;
     private readonly uint? _epoch;
+    private readonly bool _freshOnly;
     private EncryptedVector? _sum;
     private Poly[]? _scratch;
 
     /// <param name="parameters">The parameter set every input must carry.</param>
     /// <param name="round">If given, inputs of any other round are refused.</param>
     /// <param name="epoch">If given, inputs under any other key epoch are refused.</param>
-    public CiphertextAccumulator(HeParameters parameters, ulong? round = null, uint? epoch = null)
+    /// <param name="freshOnly">
+    /// If true, every input must be a single fresh encryption (header contributor count 1). The count in the header
+    /// is written by whoever serialized the ciphertext, so an aggregator receiving ciphertexts straight from the
+    /// encrypting parties must use this mode: otherwise one party could claim to be many and inflate the aggregate's
+    /// count (pushing honest parties' decryption checks or P_max). Only a tier that adds other trusted aggregators'
+    /// sums may leave it off.
+    /// </param>
+    public CiphertextAccumulator(HeParameters parameters, ulong? round = null, uint? epoch = null, bool freshOnly = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         _p = parameters;
         _round = round;
         _epoch = epoch;
+        _freshOnly = freshOnly;
     }
 
     /// <summary>Fresh ciphertexts summed so far.</summary>
@@ -37,6 +46,7 @@ public sealed class CiphertextAccumulator
     {
         var (h, contributors, count) = EncryptedVector.ReadPrefix(_p, serialized);
         CheckExpected(h.Round, h.Epoch);
+        CheckFresh(contributors);
         if (_sum is not null)
         {
             _sum.CheckCompatible(_p, h.Epoch, h.Round, count);
@@ -89,6 +99,7 @@ public sealed class CiphertextAccumulator
     {
         ArgumentNullException.ThrowIfNull(vector);
         CheckExpected(vector.Round, vector.Epoch);
+        CheckFresh(vector.Contributors);
         if (_sum is null)
         {
             // Copy so later additions never mutate the caller's object.
@@ -111,6 +122,14 @@ public sealed class CiphertextAccumulator
         if (_epoch is { } e && e != epoch)
         {
             throw new InvalidDataException($"Ciphertext is under key epoch {epoch}; this aggregation is for epoch {e}.");
+        }
+    }
+
+    private void CheckFresh(int contributors)
+    {
+        if (_freshOnly && contributors != 1)
+        {
+            throw new InvalidDataException($"Ciphertext claims {contributors} contributors; this aggregation accepts only fresh encryptions (exactly 1).");
         }
     }
 

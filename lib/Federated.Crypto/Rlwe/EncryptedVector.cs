@@ -116,7 +116,10 @@ public sealed class EncryptedVector
             throw new InvalidDataException($"Ciphertext claims {count} values; at most {MaxValueCount} are accepted.");
         }
 
-        WireHeader.CheckLength(src, GetSerializedSize(p, (int)count), WireKind.Ciphertext);
+        // Bound the size in 64 bits before any int arithmetic: a forged count must read as malformed input
+        // (InvalidDataException), not escape as OverflowException.
+        long expected = FixedSize + ((long)p.ChunkCount((int)count) * 2 * p.PolyPackedBytes);
+        WireHeader.CheckLength(src, expected, WireKind.Ciphertext);
         return (h, (int)contributors, (int)count);
     }
 

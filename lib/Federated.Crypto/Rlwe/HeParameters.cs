@@ -225,6 +225,15 @@ public sealed class HeParameters
         long maxEncoded = (long)scaled;
         int p = literal.MaxParticipants;
 
+        // The encoder lifts a negative M to M + q_l with one addition, which needs |M| < q_l in every prime.
+        ulong smallestQ = literal.Moduli.Min();
+        if ((ulong)maxEncoded >= smallestQ)
+        {
+            throw new ArgumentException(
+                $"Parameter set '{name}': MaxAbsValue · 2^FractionalBits = {scaled:G4} must stay below the smallest modulus {smallestQ} (each plaintext value must be reducible by one addition).",
+                nameof(literal));
+        }
+
         // B_ct = 8.3 σ sqrt(P (1 + 4NP/3)): the aggregate noise e·Σu_i + Σe0_i + Σe1_i·s for P encryptors and P key shares.
         double sigma = Math.Sqrt(CenteredBinomialSampler.Variance);
         double ctBound = Math.Ceiling(8.3 * sigma * Math.Sqrt(p * (1 + (4.0 * n * p / 3.0))));

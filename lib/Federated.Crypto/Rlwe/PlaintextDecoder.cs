@@ -44,7 +44,9 @@ internal static class PlaintextDecoder
                 for (int i = 0; i < n; i++)
                 {
                     ulong a = r0[i];
-                    ulong a1 = a >= q1 ? a - q1 : a;
+                    // r0 mod q1: one subtraction when q0 < 2·q1 (the shipped sets), a division for a custom set
+                    // with q0 ≥ 2·q1 (HeParameters.Create allows any order of primes).
+                    ulong a1 = a < q1 ? a : a - q1 < q1 ? a - q1 : a % q1;
                     ulong d = r1[i] >= a1 ? r1[i] - a1 : r1[i] + q1 - a1;
                     ulong t = Modulus.MulShoupLazy(d, inv, invShoup, q1);
                     t = t >= q1 ? t - q1 : t;

@@ -76,7 +76,11 @@ internal readonly record struct WireHeader(WireKind Kind, ushort ParameterId, ui
         return new WireHeader(kind, id, fp, BinaryPrimitives.ReadUInt32LittleEndian(src[12..]), BinaryPrimitives.ReadUInt64LittleEndian(src[16..]));
     }
 
-    public static void CheckLength(ReadOnlySpan<byte> src, int expected, WireKind kind)
+    /// <remarks>
+    /// <paramref name="expected"/> is 64-bit so that a size computed from claimed counts cannot overflow: a forged
+    /// count yields <see cref="InvalidDataException"/>, never <see cref="OverflowException"/>.
+    /// </remarks>
+    public static void CheckLength(ReadOnlySpan<byte> src, long expected, WireKind kind)
     {
         if (src.Length < expected)
         {

@@ -62,6 +62,7 @@ public sealed class ParticipantEncryption : IDisposable
         }
         catch (InvalidDataException ex)
         {
+            // Includes a peer's garbage exchange key or sealed share (ShareSealer wraps CryptographicException).
             Dropped.Add($"key ceremony {task.Epoch} {task.Phase}: {ex.Message}");
         }
     }
@@ -166,6 +167,11 @@ public sealed class ParticipantEncryption : IDisposable
         catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.PermissionDenied)
         {
             Dropped.Add($"decrypt round {task.Round} attempt {task.Attempt} {task.Purpose} {task.Step}: {ex.Status.Detail}");
+        }
+        catch (InvalidDataException ex)
+        {
+            // Malformed aggregate or request (e.g. a forged value count): refuse this step, keep running.
+            Dropped.Add($"decrypt round {task.Round} attempt {task.Attempt} {task.Purpose} {task.Step}: {ex.Message}");
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class ParticipantKeyring : IDisposable
         ArgumentNullException.ThrowIfNull(task);
         var parameters = HeParameters.FromId(checked((ushort)task.ParameterSetId));
         int n = task.Parties.Count;
-        if (n < 2 || task.PartyIndex < 1 || task.PartyIndex > n || task.Threshold < 1 || task.Threshold > n || task.MinContributors < 2)
+        if (n < 2 || task.PartyIndex < 1 || task.PartyIndex > n || task.Threshold < 2 || task.Threshold > n || task.MinContributors < 2)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                 $"key ceremony {task.Epoch}: {n} parties, party_index {task.PartyIndex}, threshold {task.Threshold}, min_contributors {task.MinContributors} are inconsistent"));

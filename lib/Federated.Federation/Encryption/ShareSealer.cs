@@ -65,7 +65,8 @@ public sealed class ShareSealer : IDisposable
 
     /// <summary>
     /// Opens a share addressed to <paramref name="to"/> (this party) from the holder of <paramref name="senderPublicKey"/>.
-    /// Throws <see cref="AuthenticationTagMismatchException"/> when it was altered or re-addressed. The caller zeroes the result.
+    /// Throws <see cref="InvalidDataException"/> when it was altered or re-addressed, or the sender's key is not a valid
+    /// P-256 key. The caller zeroes the result.
     /// </summary>
     public byte[] Open(SealedShare sealedShare, int to, ReadOnlySpan<byte> senderPublicKey)
     {
@@ -79,12 +80,19 @@ public sealed class ShareSealer : IDisposable
             throw new InvalidDataException($"Sealed share from party {sealedShare.FromParty}: nonce must be {NonceBytes} bytes and tag {TagBytes}.");
         }
         byte[] key = DeriveKey(senderPublicKey);
+        var plain = new byte[sealedShare.Ciphertext.Length];
         try
         {
-            var plain = new byte[sealedShare.Ciphertext.Length];
             using var gcm = new AesGcm(key, TagBytes);
             gcm.Decrypt(sealedShare.Nonce.Span, sealedShare.Ciphertext.Span, sealedShare.Tag.Span, plain, AssociatedData((int)sealedShare.FromParty, to));
             return plain;
+        }
+        catch (CryptographicException ex)
+        {
+            // AuthenticationTagMismatchException included: a garbage or re-addressed share is bad input from one
+            // peer, which the caller drops, not a fault that may take this participant down.
+            CryptographicOperations.ZeroMemory(plain);
+            throw new InvalidDataException($"Sealed share from party {sealedShare.FromParty} to {to} does not authenticate: {ex.Message}", ex);
         }
         finally
         {
@@ -92,15 +100,62 @@ public sealed class ShareSealer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks that <paramref name="publicKey"/> is exactly one P-256 SubjectPublicKeyInfo with a point that can be
+    /// used for key agreement; throws <see cref="InvalidDataException"/> (never <see cref="CryptographicException"/>)
+    /// otherwise. The coordinator runs it on every submitted exchange key so one site's garbage never reaches others.
+    /// </summary>
+    public static void ValidatePublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        using var other = ImportPeer(publicKey);
+        using var probe = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        try
+        {
+            byte[] secret = probe.DeriveRawSecretAgreement(other.PublicKey);
+            CryptographicOperations.ZeroMemory(secret);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new InvalidDataException("The exchange key is not a usable P-256 public key: " + ex.Message, ex);
+        }
+    }
+
+    private static ECDiffieHellman ImportPeer(ReadOnlySpan<byte> otherPublicKey)
+    {
+        var other = ECDiffieHellman.Create();
+        try
+        {
+            other.ImportSubjectPublicKeyInfo(otherPublicKey, out int read);
+            if (read != otherPublicKey.Length || other.KeySize != 256 || other.ExportParameters(false).Curve.Oid?.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+            {
+                throw new InvalidDataException("The peer's exchange key is not a P-256 SubjectPublicKeyInfo.");
+            }
+            return other;
+        }
+        catch (CryptographicException ex)
+        {
+            other.Dispose();
+            throw new InvalidDataException("The peer's exchange key is not a P-256 SubjectPublicKeyInfo: " + ex.Message, ex);
+        }
+        catch
+        {
+            other.Dispose();
+            throw;
+        }
+    }
+
     private byte[] DeriveKey(ReadOnlySpan<byte> otherPublicKey)
     {
-        using var other = ECDiffieHellman.Create();
-        other.ImportSubjectPublicKeyInfo(otherPublicKey, out int read);
-        if (read != otherPublicKey.Length || other.KeySize != 256)
+        using var other = ImportPeer(otherPublicKey);
+        byte[] secret;
+        try
         {
-            throw new InvalidDataException("The peer's exchange key is not a P-256 SubjectPublicKeyInfo.");
+            secret = _key.DeriveRawSecretAgreement(other.PublicKey);
         }
-        byte[] secret = _key.DeriveRawSecretAgreement(other.PublicKey);
+        catch (CryptographicException ex)
+        {
+            throw new InvalidDataException("Key agreement with the peer's exchange key failed: " + ex.Message, ex);
+        }
         try
         {
             // Salt: run and epoch, so a key pair reused by mistake still yields unrelated AES keys.
