@@ -71,12 +71,15 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
         var global = run.CurrentModel;
         // q-FFL needs Σh beside the mean of F^q·δ; every other strategy steps from the mean delta alone.
         var result = strategy is QFedAvgStrategy qffl ? qffl.Apply(global.Values, decoded.MeanDelta, decoded.MeanQfflH) : strategy.Apply(global.Values, decoded.MeanDelta);
+        // The update sum is decrypted: this round must not be re-run. A retry would train again from the same model
+        // (perhaps with another site set) and decrypt a second sum; the difference of two sums reveals individual
+        // updates (and participants refuse a second update share for a round). So a strategy that keeps the previous
+        // model completes the round with it instead of failing it.
         if (result.KeepsPrevious)
         {
-            run.FailRound(context, "aggregation kept the previous model: " + result.KeepReason);
-            return false;
+            LogKeptPrevious(context.Round, result.KeepReason ?? "");
         }
-        var next = run.PublishModel(result.NewGlobal!);
+        var next = run.PublishModel(result.NewGlobal ?? (float[])global.Values.Clone());
         await checkpoints.WriteAsync(run, context.Round, next, ct).ConfigureAwait(false);
 
         run.StartEvaluation(context, next);
@@ -108,6 +111,9 @@ internal sealed partial class EncryptedRoundDriver(FederationRun run, IAggregati
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Round {Round} attempt {Attempt}: key ceremony ({Reason})")]
     private partial void LogCeremony(ulong round, uint attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Round {Round}: the strategy kept the previous model ({Reason}); the round completes with it, since its update sum was already decrypted")]
+    private partial void LogKeptPrevious(ulong round, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Round {Round}: the evaluation sums were not decrypted ({Reason}); validation is unknown")]
     private partial void LogEvaluationNotDecrypted(ulong round, string reason);

@@ -18,6 +18,10 @@ public sealed class ParticipantKeyring : IDisposable
     private readonly int _localMinContributors;
     private Epoch? _pending;
     private Epoch? _active;
+    // Round → attempt of the update sum this party helped decrypt (across key epochs). A second update sum for the
+    // same round is trained from the same base model, possibly by another site set: two such sums differ by
+    // individual updates, so a party helps decrypt at most one per round.
+    private readonly Dictionary<ulong, uint> _updateShareRounds = [];
 
     /// <param name="runId">The run joined (binds sealed shares to it).</param>
     /// <param name="localMinContributors">This site's own floor on contributors per decrypted aggregate (at least 2).</param>
@@ -213,6 +217,10 @@ public sealed class ParticipantKeyring : IDisposable
         {
             return $"ciphertext_round {task.CiphertextRound} does not match round {task.Round} attempt {task.Attempt} ({expectedRound})";
         }
+        if (task.Purpose == AggregatePurpose.Update && _updateShareRounds.TryGetValue(task.Round, out uint sharedAttempt) && sharedAttempt != task.Attempt)
+        {
+            return $"this party already helped decrypt the update sum of round {task.Round} (attempt {sharedAttempt}); a second sum from the same base model is refused";
+        }
         int min = e.Decryptor!.MinParticipants;
         var contributors = task.Contributors.Distinct(StringComparer.Ordinal).ToArray();
         if (contributors.Length != task.Contributors.Count || contributors.Length < min)
@@ -271,7 +279,12 @@ public sealed class ParticipantKeyring : IDisposable
         {
             throw new InvalidOperationException("Refused: the active set names a party that is not a contributor of this aggregate.");
         }
-        return e.Decryptor!.CreateShare(aggregate, task.CiphertextRound, active);
+        byte[] share = e.Decryptor!.CreateShare(aggregate, task.CiphertextRound, active);
+        if (task.Purpose == AggregatePurpose.Update)
+        {
+            _updateShareRounds[task.Round] = task.Attempt;
+        }
+        return share;
     }
 
     private (Epoch Epoch, EncryptionPlan Plan) ActiveFor(EncryptionSpec spec)

@@ -152,6 +152,91 @@ public class HostileSiteTests
         Assert.Equal(RoundPhase.Completed, federation.Coordinator.Run.Records[^1].Phase);
     }
 
+    [Fact]
+    public void Keyring_SecondUpdateSumForTheSameRound_IsRefused_OtherRoundsAndEvaluationAreNot()
+    {
+        var parties = new[] { "a", "b", "c" };
+        var keyrings = parties.Select(_ => new ParticipantKeyring("run-r")).ToArray();
+        try
+        {
+            CeremonyWithoutThreshold(keyrings, parties);
+            var plan = EncryptionPlan.Create(HeParameters.Compact, 40, 64, 1000);
+            var spec = plan.ToWire(1);
+            (DecryptTask Task, byte[] Aggregate) Sum(ulong round, uint attempt, AggregatePurpose purpose)
+            {
+                ulong ctRound = EncryptionPlan.CiphertextRound(round, attempt, purpose == AggregatePurpose.Evaluation);
+                var acc = new CiphertextAccumulator(HeParameters.Compact, ctRound, 1, freshOnly: true);
+                foreach (var k in keyrings)
+                {
+                    acc.Add(purpose == AggregatePurpose.Update
+                        ? k.EncryptUpdate(spec, ctRound, new float[8], 10, 0.5)
+                        : k.EncryptStatistics(spec, ctRound, AdditiveStatistics.FromEvaluation(new Core.Federation.EvaluationSums(1, 1, 1, 1))));
+                }
+                byte[] aggregate = acc.ToBytes();
+                var task = new DecryptTask
+                {
+                    Round = round, Attempt = attempt, Purpose = purpose, KeyEpoch = 1, CiphertextRound = ctRound,
+                    AggregateBytes = (ulong)aggregate.Length, AggregateSha256 = ByteString.CopyFrom(SHA256.HashData(aggregate)),
+                };
+                task.Contributors.Add(parties);
+                task.ActiveSet.Add([1u, 2u, 3u]);
+                return (task, aggregate);
+            }
+
+            var first = Sum(5, 1, AggregatePurpose.Update);
+            keyrings[0].CreateShare(first.Task, first.Aggregate);
+            // The round "fails" after the sum was decrypted and the coordinator retries it with fresh encryptions.
+            var retry = Sum(5, 2, AggregatePurpose.Update);
+            Assert.Contains("already helped decrypt the update sum of round 5 (attempt 1)", keyrings[0].CheckDecryption(retry.Task, retry.Aggregate));
+            Assert.Throws<InvalidOperationException>(() => keyrings[0].CreateShare(retry.Task, retry.Aggregate));
+            // A party that did not share in attempt 1 may; evaluation sums and the next round are unaffected.
+            Assert.Null(keyrings[1].CheckDecryption(retry.Task, retry.Aggregate));
+            var evaluation = Sum(5, 2, AggregatePurpose.Evaluation);
+            Assert.Null(keyrings[0].CheckDecryption(evaluation.Task, evaluation.Aggregate));
+            var next = Sum(6, 1, AggregatePurpose.Update);
+            Assert.Null(keyrings[0].CheckDecryption(next.Task, next.Aggregate));
+        }
+        finally
+        {
+            keyrings.ToList().ForEach(k => k.Dispose());
+        }
+    }
+
+    private static void CeremonyWithoutThreshold(ParticipantKeyring[] keyrings, string[] parties)
+    {
+        KeyCeremonyTask[] T(KeyCeremonyPhase phase)
+        {
+            var tasks = Tasks(parties, phase);
+            foreach (var t in tasks)
+            {
+                t.Threshold = (uint)parties.Length;
+            }
+            return tasks;
+        }
+        var commitments = keyrings.Select((k, i) => k.Commit(T(KeyCeremonyPhase.Commit)[i])).ToArray();
+        var reveal = T(KeyCeremonyPhase.Reveal);
+        foreach (var t in reveal)
+        {
+            t.Commitments.Add(commitments.Select(c => c.Commitment));
+        }
+        var contributions = keyrings.Select((k, i) => k.Reveal(reveal[i])).ToArray();
+        var keygen = T(KeyCeremonyPhase.Keygen);
+        foreach (var t in keygen)
+        {
+            t.Commitments.Add(commitments.Select(c => c.Commitment));
+            t.Contributions.Add(contributions.Select(c => ByteString.CopyFrom(c)));
+            t.ExchangeKeys.Add(commitments.Select(c => c.ExchangePublicKey));
+        }
+        var generated = keyrings.Select((k, i) => k.GenerateKeys(keygen[i])).ToArray();
+        byte[] seed = Federated.Crypto.Multiparty.CommonSeed.Derive(contributions.Select(c => (ReadOnlyMemory<byte>)c));
+        byte[] pk = Federated.Crypto.Multiparty.CollectiveKeyGen.Aggregate(HeParameters.Compact, seed, generated.Select(g => g.PublicKeyShare)).ToBytes();
+        var finish = T(KeyCeremonyPhase.Finish);
+        for (int i = 0; i < keyrings.Length; i++)
+        {
+            keyrings[i].Finish(finish[i], pk, []);
+        }
+    }
+
     private static ParticipantWorker RogueWorker(EncryptedFederation federation, int index, Tamper tamper, out IDisposable channel)
     {
         var grpc = FederationChannel.Create(federation.Coordinator.Address);
