@@ -21,7 +21,7 @@ public class FederationOptionsValidatorTests
         Assert.Equal(
             [
                 "Federation:MinParticipants must be at least 1 (got 0).",
-                "Federation:Strategy \"median\" is unknown; supported: fedavg, fedadam, fedyogi.",
+                "Federation:Strategy \"median\" is unknown; supported: fedavg, fedadam, fedyogi, qffl.",
                 "Federation:MinParticipants must be at least 2 with Federation:Encryption=rlwe (got 0): a sum of one is that site's data.",
                 "Federation:MaxChunkBytes (4096) must be at least Federation:ChunkBytes (8192).",
             ],
