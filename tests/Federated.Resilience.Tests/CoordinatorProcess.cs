@@ -43,6 +43,36 @@ internal sealed partial class CoordinatorProcess : IAsyncDisposable
 
     public static string CoordinatorDll => Path.Combine(AppContext.BaseDirectory, "Federated.Coordinator.dll");
 
+    /// <summary>Starts <c>Federated.Coordinator.dll ARGS</c> (any command, e.g. <c>simulate</c>) without waiting for anything.</summary>
+    public static CoordinatorProcess StartCommand(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.ArgumentList.Add(CoordinatorDll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment.Remove("FEDERATED_CRASH_POINT");
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the coordinator");
+        var started = new CoordinatorProcess(process);
+        process.OutputDataReceived += (_, e) => started.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => started.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return started;
+    }
+
     /// <summary>Starts <c>serve</c> with <paramref name="settings"/> (configuration keys) on <paramref name="port"/> (0: any) and waits until it listens.</summary>
     public static async Task<CoordinatorProcess> StartAsync(string stateDir, int port, IReadOnlyDictionary<string, string> settings, string? crashPoint = null, TimeSpan? timeout = null)
     {
