@@ -60,14 +60,17 @@ public class CoordinatorViewTests
         ulong updateRound = EncryptionPlan.CiphertextRound(1, 1, evaluation: false);
         var updateShares = shares.Where(s => s.Round == updateRound).ToArray();
         Assert.Equal(3, updateShares.Length);
-        // The coordinator's shares decrypt only the aggregate: against any single ciphertext they are refused.
+        // The shares produced in this (protocol-following) run are bound to the aggregate: Combine refuses them
+        // against any single ciphertext. This says nothing about a coordinator that deviates from the protocol.
         foreach (var ct in ciphertexts)
         {
             Assert.Throws<ArgumentException>(() => CollectiveDecryption.Combine(EncryptedVector.FromBytes(HeParameters.Compact, ct), updateShares));
         }
 
-        // 5. Asking the other parties to decrypt one party's ciphertext is refused by every one of them, however the
-        //    request is dressed up, and so is a second share for the aggregate they already decrypted.
+        // 5. Asking the other parties to decrypt one party's ciphertext *as uploaded* (header count 1) is refused by
+        //    every one of them, whatever contributors the request names, and so is a second share for the aggregate
+        //    they already decrypted. Not covered, and not stopped: a malicious coordinator that rewrites the header
+        //    count of a single ciphertext (docs/crypto.md, Threat model: needs signed contributions).
         var keyrings = workers.Select(w => w.EncryptionState!.Keyring).ToArray();
         var sites = Enumerable.Range(0, 4).Select(EncryptedFederation.SiteId).ToArray();
         var aggregate = new CiphertextAccumulator(HeParameters.Compact);
