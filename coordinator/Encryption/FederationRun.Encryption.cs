@@ -360,6 +360,8 @@ internal sealed partial class FederationRun
                 throw Fail(StatusCode.PermissionDenied, $"site {site.Id} is not a party of key ceremony {c.Epoch}");
             }
             var parts = new List<KeyMaterialPart> { new() { PublicKey = ByteString.CopyFrom(c.PublicKey) } };
+            // All N public-key shares, in party order: each party recomputes b = Σ p_i and checks its own p_i.
+            parts.AddRange(c.PublicKeyShares.Select(s => new KeyMaterialPart { PublicKeyShare = ByteString.CopyFrom(s!) }));
             if (c.Sealed.TryGetValue(index, out var sealedShares))
             {
                 parts.AddRange(sealedShares.Select(s => new KeyMaterialPart { SealedShare = s }));

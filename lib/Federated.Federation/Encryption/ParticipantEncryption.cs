@@ -98,6 +98,7 @@ public sealed class ParticipantEncryption : IDisposable
             case KeyCeremonyPhase.Finish:
                 byte[]? publicKey = null;
                 var received = new List<SealedShare>();
+                var publicKeyShares = new List<byte[]>();
                 using (var call = rpc.DownloadKeyMaterial(new DownloadKeyMaterialRequest { SessionToken = request.SessionToken, Epoch = task.Epoch }, cancellationToken: cancellationToken))
                 {
                     await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -110,13 +111,17 @@ public sealed class ParticipantEncryption : IDisposable
                         {
                             received.Add(part.SealedShare);
                         }
+                        else if (part.PartCase == KeyMaterialPart.PartOneofCase.PublicKeyShare)
+                        {
+                            publicKeyShares.Add(part.PublicKeyShare.ToByteArray());
+                        }
                         else
                         {
                             throw new InvalidDataException($"Key material download: unexpected {part.PartCase}.");
                         }
                     }
                 }
-                byte[] digest = await Task.Run(() => Keyring.Finish(task, publicKey ?? throw new InvalidDataException("Key material download carried no public key."), received), cancellationToken).ConfigureAwait(false);
+                byte[] digest = await Task.Run(() => Keyring.Finish(task, publicKey ?? throw new InvalidDataException("Key material download carried no public key."), publicKeyShares, received), cancellationToken).ConfigureAwait(false);
                 request.Ready = new KeyReady { PublicKeySha256 = ByteString.CopyFrom(digest) };
                 await rpc.SubmitKeyMaterialAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;

@@ -104,6 +104,7 @@ public sealed class ParticipantKeyring : IDisposable
         e.ExchangeKeys = task.ExchangeKeys.Select(k => k.ToByteArray()).ToArray();
         e.Keys = PartyKeys.Generate(e.Parameters, e.Seed, e.PartyIndex, e.PartyCount, e.Threshold, e.Number);
         byte[] pkShare = e.Keys.CreatePublicKeyShare();
+        e.PublicKeyShare = pkShare;
         var sealedShares = new List<SealedShare>();
         if (e.Keys.IsThreshold)
         {
@@ -117,12 +118,14 @@ public sealed class ParticipantKeyring : IDisposable
     }
 
     /// <summary>
-    /// Phase FINISH: checks that the collective key was built on the jointly derived seed, opens and combines the
-    /// threshold shares addressed to this party, and makes the epoch active. Returns SHA-256 of the public key.
+    /// Phase FINISH: checks that the collective key was built on the jointly derived seed and is exactly the sum of
+    /// the N public-key shares (this party's own among them, unchanged), opens and combines the threshold shares
+    /// addressed to this party, and makes the epoch active. Returns SHA-256 of the public key.
     /// </summary>
-    public byte[] Finish(KeyCeremonyTask task, byte[] publicKey, IReadOnlyList<SealedShare> sealedShares)
+    public byte[] Finish(KeyCeremonyTask task, byte[] publicKey, IReadOnlyList<byte[]> publicKeyShares, IReadOnlyList<SealedShare> sealedShares)
     {
         ArgumentNullException.ThrowIfNull(publicKey);
+        ArgumentNullException.ThrowIfNull(publicKeyShares);
         ArgumentNullException.ThrowIfNull(sealedShares);
         var e = Pending(task);
         if (e.Keys is null || e.Seed is null || e.ExchangeKeys is null)
@@ -134,6 +137,7 @@ public sealed class ParticipantKeyring : IDisposable
         {
             throw new InvalidDataException($"key ceremony {e.Number}: the collective key is not built on this ceremony's common seed, epoch and parties");
         }
+        CheckCollectiveKey(e, publicKey, publicKeyShares);
         if (e.Keys.IsThreshold)
         {
             var from = new HashSet<uint>();
@@ -166,6 +170,41 @@ public sealed class ParticipantKeyring : IDisposable
         _active = e;
         _pending = null;
         return SHA256.HashData(publicKey);
+    }
+
+    /// <summary>b must be Σ p_i over all N parties with this party's p_i byte-identical at its index: a coordinator
+    /// cannot substitute a key of its own (or drop this party's share).</summary>
+    private static void CheckCollectiveKey(Epoch e, byte[] publicKey, IReadOnlyList<byte[]> shares)
+    {
+        if (shares.Count != e.PartyCount)
+        {
+            throw new InvalidDataException($"key ceremony {e.Number}: {shares.Count} public-key shares received, {e.PartyCount} needed to check the collective key");
+        }
+        if (e.PublicKeyShare is null || !CryptographicOperations.FixedTimeEquals(shares[e.PartyIndex - 1], e.PublicKeyShare))
+        {
+            throw new InvalidDataException($"key ceremony {e.Number}: the public-key share relayed at index {e.PartyIndex} is not this party's");
+        }
+        byte[] recomputed;
+        try
+        {
+            var shareObjects = shares.Select(s => PublicKeyShare.FromBytes(e.Parameters, s)).ToArray();
+            for (int i = 0; i < shareObjects.Length; i++)
+            {
+                if (shareObjects[i].PartyIndex != i + 1 || shareObjects[i].Epoch != e.Number)
+                {
+                    throw new InvalidDataException($"public-key share {i + 1} is for party {shareObjects[i].PartyIndex} epoch {shareObjects[i].Epoch}");
+                }
+            }
+            recomputed = CollectiveKeyGen.Aggregate(e.Parameters, e.Seed, shareObjects).ToBytes();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"key ceremony {e.Number}: the public-key shares are inconsistent: {ex.Message}", ex);
+        }
+        if (!CryptographicOperations.FixedTimeEquals(recomputed, publicKey))
+        {
+            throw new InvalidDataException($"key ceremony {e.Number}: the collective key is not the sum of the parties' public-key shares (substituted key refused)");
+        }
     }
 
     /// <summary>Encrypts an update for <paramref name="spec"/>'s epoch; returns the ciphertext bytes.</summary>
@@ -335,6 +374,8 @@ public sealed class ParticipantKeyring : IDisposable
         public byte[][]? ExchangeKeys { get; set; }
         public byte[]? Seed { get; set; }
         public PartyKeys? Keys { get; set; }
+        /// <summary>This party's serialized p_i, to find it unchanged among the shares relayed in FINISH.</summary>
+        public byte[]? PublicKeyShare { get; set; }
         public PublicKey? PublicKey { get; set; }
         public VectorEncryptor? Encryptor { get; set; }
         public ParticipantDecryptor? Decryptor { get; set; }

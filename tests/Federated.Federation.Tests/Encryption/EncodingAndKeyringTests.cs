@@ -191,7 +191,7 @@ public class EncodingAndKeyringTests
         for (int i = 0; i < n; i++)
         {
             var mine = generated.SelectMany(g => g.Sealed).Where(s => s.ToParty == i + 1).ToArray();
-            Assert.Equal(SHA256.HashData(pkBytes), keyrings[i].Finish(finish[i], pkBytes, mine));
+            Assert.Equal(SHA256.HashData(pkBytes), keyrings[i].Finish(finish[i], pkBytes, generated.Select(g => g.PublicKeyShare).ToArray(), mine));
             Assert.Equal(1u, keyrings[i].ActiveEpoch);
         }
         return pk;

@@ -71,12 +71,15 @@ public class HostileSiteTests
             // Parties 2 and 3 generate honestly; party 3 receives a garbage "share" from party 2.
             var g2 = keyrings[1].GenerateKeys(keygen[1]);
             var g1 = keyrings[0].GenerateKeys(keygen[0]);
-            keyrings[2].GenerateKeys(keygen[2]);
+            var g3 = keyrings[2].GenerateKeys(keygen[2]);
+            byte[][] pkShares = [g1.PublicKeyShare, g2.PublicKeyShare, g3.PublicKeyShare];
+            byte[] seed = Federated.Crypto.Multiparty.CommonSeed.Derive(contributions.Select(c => (ReadOnlyMemory<byte>)c));
+            byte[] pk = Federated.Crypto.Multiparty.CollectiveKeyGen.Aggregate(HeParameters.Compact, seed, pkShares).ToBytes();
             var toThree = new[] { g1.Sealed.Single(s => s.ToParty == 3), new SealedShare(g2.Sealed.Single(s => s.ToParty == 3)) { Tag = ByteString.CopyFrom(new byte[16]) } };
             var finish = Tasks(parties, KeyCeremonyPhase.Finish)[2];
-            // The public key is irrelevant here: any well-formed one on the right seed would do, so pass the share check only.
-            var ex = Record.Exception(() => keyrings[2].Finish(finish, FakePublicKey(contributions), toThree));
+            var ex = Record.Exception(() => keyrings[2].Finish(finish, pk, pkShares, toThree));
             Assert.IsType<InvalidDataException>(ex);
+            Assert.Contains("does not authenticate", ex.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -202,7 +205,36 @@ public class HostileSiteTests
         }
     }
 
-    private static void CeremonyWithoutThreshold(ParticipantKeyring[] keyrings, string[] parties)
+    [Fact]
+    public void Keyring_SubstitutedCollectiveKey_IsRefused()
+    {
+        var parties = new[] { "a", "b", "c" };
+        var keyrings = parties.Select(_ => new ParticipantKeyring("run-k")).ToArray();
+        try
+        {
+            CeremonyWithoutThreshold(keyrings, parties, (seed, pk, shares, finish) =>
+            {
+                var (fakeKey, fakeShares) = SubstitutedKey(seed);
+                // The coordinator's key with the genuine shares: b is not their sum.
+                Assert.Contains("not the sum of the parties' public-key shares",
+                    Assert.Throws<InvalidDataException>(() => keyrings[0].Finish(finish[0], fakeKey, shares, [])).Message);
+                // ... with its own shares too: this party's share is not among them.
+                Assert.Contains("is not this party's", Assert.Throws<InvalidDataException>(() => keyrings[0].Finish(finish[0], fakeKey, fakeShares, [])).Message);
+                // ... with this party's share spliced in at its index: the sum still differs.
+                byte[][] spliced = [shares[0], fakeShares[1], fakeShares[2]];
+                Assert.Contains("not the sum", Assert.Throws<InvalidDataException>(() => keyrings[0].Finish(finish[0], fakeKey, spliced, [])).Message);
+                // Too few shares to check.
+                Assert.Contains("2 public-key shares received, 3 needed", Assert.Throws<InvalidDataException>(() => keyrings[0].Finish(finish[0], pk, shares.Take(2).ToArray(), [])).Message);
+                Assert.Equal(0u, keyrings[0].ActiveEpoch);
+            });
+        }
+        finally
+        {
+            keyrings.ToList().ForEach(k => k.Dispose());
+        }
+    }
+
+    private static void CeremonyWithoutThreshold(ParticipantKeyring[] keyrings, string[] parties, Action<byte[], byte[], byte[][], KeyCeremonyTask[]>? beforeFinish = null)
     {
         KeyCeremonyTask[] T(KeyCeremonyPhase phase)
         {
@@ -231,9 +263,10 @@ public class HostileSiteTests
         byte[] seed = Federated.Crypto.Multiparty.CommonSeed.Derive(contributions.Select(c => (ReadOnlyMemory<byte>)c));
         byte[] pk = Federated.Crypto.Multiparty.CollectiveKeyGen.Aggregate(HeParameters.Compact, seed, generated.Select(g => g.PublicKeyShare)).ToBytes();
         var finish = T(KeyCeremonyPhase.Finish);
+        beforeFinish?.Invoke(seed, pk, generated.Select(g => g.PublicKeyShare).ToArray(), finish);
         for (int i = 0; i < keyrings.Length; i++)
         {
-            keyrings[i].Finish(finish[i], pk, []);
+            keyrings[i].Finish(finish[i], pk, generated.Select(g => g.PublicKeyShare).ToArray(), []);
         }
     }
 
@@ -246,13 +279,14 @@ public class HostileSiteTests
             new ParticipantOptions { Coordinator = federation.Coordinator.Address, SiteId = EncryptedFederation.SiteId(index) });
     }
 
-    private static byte[] FakePublicKey(byte[][] contributions)
+    /// <summary>A coordinator's own key on the ceremony's seed: its own three parties' shares and their sum.</summary>
+    private static (byte[] Key, byte[][] Shares) SubstitutedKey(byte[] seed)
     {
-        byte[] seed = Federated.Crypto.Multiparty.CommonSeed.Derive(contributions.Select(c => (ReadOnlyMemory<byte>)c));
-        var keys = Enumerable.Range(1, 3).Select(i => Federated.Crypto.Multiparty.PartyKeys.Generate(HeParameters.Compact, seed, i, 3, 2, 1)).ToArray();
+        var keys = Enumerable.Range(1, 3).Select(i => Federated.Crypto.Multiparty.PartyKeys.Generate(HeParameters.Compact, seed, i, 3, 3, 1)).ToArray();
         try
         {
-            return Federated.Crypto.Multiparty.CollectiveKeyGen.Aggregate(HeParameters.Compact, seed, keys.Select(k => k.CreatePublicKeyShare())).ToBytes();
+            byte[][] shares = keys.Select(k => k.CreatePublicKeyShare()).ToArray();
+            return (Federated.Crypto.Multiparty.CollectiveKeyGen.Aggregate(HeParameters.Compact, seed, shares).ToBytes(), shares);
         }
         finally
         {
