@@ -136,13 +136,19 @@ internal static class DemoCommand
             var all = Task.WhenAll(workers);
             await AnsiConsole.Live(display.Render(run)).AutoClear(false).StartAsync(async live =>
             {
-                while (!all.IsCompleted)
+                // A participant that dies would leave the others waiting for a quorum: stop and say which one and why.
+                while (!all.IsCompleted && !workers.Any(w => w.IsFaulted))
                 {
                     live.UpdateTarget(display.Render(run));
                     await Task.WhenAny(all, Task.Delay(250, ct)).ConfigureAwait(false);
                 }
                 live.UpdateTarget(display.Render(run));
             }).ConfigureAwait(false);
+            if (workers.Select((w, i) => (w, i)).FirstOrDefault(x => x.w.IsFaulted) is ({ } failed, int index))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Participant {sites[index].SiteId} failed:[/] {failed.Exception!.GetBaseException().Message}");
+                return 1;
+            }
             results = await all.ConfigureAwait(false);
         }
 
