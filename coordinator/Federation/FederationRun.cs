@@ -258,6 +258,10 @@ internal sealed partial class FederationRun
             {
                 throw Fail(StatusCode.InvalidArgument, $"sample_count must be positive (got {header.SampleCount})");
             }
+            if (double.IsInfinity(header.TrainLoss))
+            {
+                throw Fail(StatusCode.InvalidArgument, $"train_loss must be a finite number, or NaN when unknown (got {header.TrainLoss})");
+            }
             if (header.BaseModelVersion != round.BaseModelVersion)
             {
                 throw Fail(StatusCode.FailedPrecondition, $"base_model_version: expected {round.BaseModelVersion}, got {header.BaseModelVersion}");

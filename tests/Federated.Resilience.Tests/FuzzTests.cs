@@ -181,7 +181,8 @@ public sealed class FuzzTests
         var parts = new List<UploadUpdatePart>();
         switch (i % 12)
         {
-            case 0: parts.Add(new UploadUpdatePart { Chunk = new Chunk { Index = 0, Data = ByteString.CopyFrom(payload) } }); break; // no header
+            case 0 when i % 24 == 0: parts.Add(new UploadUpdatePart { Chunk = new Chunk { Index = 0, Data = ByteString.CopyFrom(payload) } }); break; // no header
+            case 0: header.TrainLoss = double.PositiveInfinity; parts.Add(new UploadUpdatePart { Header = header }); break;
             case 1: header.Encoding = RandomText(6); parts.Add(new UploadUpdatePart { Header = header }); break;
             case 2: header.TotalBytes = ulong.MaxValue - (ulong)i; parts.Add(new UploadUpdatePart { Header = header }); break;
             case 3: header.Round = 99; parts.Add(new UploadUpdatePart { Header = header }); break;
