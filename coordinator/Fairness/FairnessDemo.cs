@@ -92,6 +92,7 @@ internal static class FairnessDemo
         var trainers = sites.Select(s => new TwinTrainer(s.Train, s.Test, options)).ToArray();
         FairnessRoundReport? qffl = null;
         bool completed = false;
+        string? failure = null;
         try
         {
             await AnsiConsole.Status().StartAsync(string.Create(CultureInfo.InvariantCulture, $"Running the same federation with q-FFL (q = {q})…"), async _ =>
@@ -101,7 +102,17 @@ internal static class FairnessDemo
                 {
                     var workers = sites.Select((site, i) => new ParticipantWorker(new FederationClient(pki.Channel(site.SiteId, coordinator.Address).CreateCallInvoker()), trainers[i],
                         new ParticipantOptions { Coordinator = coordinator.Address, SiteId = site.SiteId }).RunAsync(ct)).ToArray();
-                    await Task.WhenAll(workers).ConfigureAwait(false);
+                    var all = Task.WhenAll(workers);
+                    // A participant that dies would leave the round waiting for its deadline: stop and say why.
+                    while (!all.IsCompleted && !workers.Any(w => w.IsFaulted))
+                    {
+                        await Task.WhenAny(all, Task.Delay(250, ct)).ConfigureAwait(false);
+                    }
+                    if (workers.Select((w, i) => (w, i)).FirstOrDefault(x => x.w.IsFaulted) is ({ } failed, int index))
+                    {
+                        failure = $"participant {sites[index].SiteId} failed: {failed.Exception!.GetBaseException()}";
+                        return;
+                    }
                     var ended = await coordinator.Run.Ended.ConfigureAwait(false);
                     completed = ended.Completed;
                     var reports = coordinator.Run.FairnessReports;
@@ -115,6 +126,10 @@ internal static class FairnessDemo
             {
                 t.Dispose();
             }
+        }
+        if (failure is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]q-FFL run stopped:[/] {failure}");
         }
         var table = new Table().Border(TableBorder.Rounded).Title("FedAvg vs q-FFL: global model, final round, RMSE (K) by cohort dimension")
             .AddColumns("Dimension", "FedAvg worst cohort", "FedAvg worst RMSE", "FedAvg RMSE max−min", "q-FFL worst cohort", "q-FFL worst RMSE", "q-FFL RMSE max−min");

@@ -115,6 +115,7 @@ internal static class FairnessHtml
         }
         plot.Title($"Forecast RMSE by {dimension} (suppressed cohorts omitted)");
         plot.XLabel("round");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("RMSE (K)");
         plot.ShowLegend(Edge.Right);
         return plot;
@@ -138,6 +139,7 @@ internal static class FairnessHtml
         }
         plot.Title("Disparities across cohorts (max − min)");
         plot.XLabel("round");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("difference");
         plot.ShowLegend(Edge.Right);
         return plot;

@@ -31,16 +31,17 @@ internal static class RunCommand
         var clientCert = new Option<FileInfo?>("--client-cert") { Description = "PEM client certificate issued by the consortium CA (instead of --identity)." };
         var clientKey = new Option<FileInfo?>("--client-key") { Description = "PEM private key of --client-cert." };
         var ca = new Option<FileInfo?>("--ca") { Description = "PEM certificate of the consortium CA, the only CA trusted for the coordinator's certificate." };
+        var reweighting = new Option<bool>("--cohort-reweighting") { Description = "Fairness-aware local training: draw training windows inversely to their cohort's local frequency." };
         var command = new Command("run", "Join a federation: train on this site's data each round, upload only the model delta, report evaluation sums.")
         {
-            coordinator, siteId, data, cohorts, testDays, identity, clientCert, clientKey, ca,
+            coordinator, siteId, data, cohorts, testDays, identity, clientCert, clientKey, ca, reweighting,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var site = await SiteCsvReader.ReadAsync(result.GetValue(data)!.FullName, result.GetValue(cohorts) ?? [], cancellationToken).ConfigureAwait(false);
             var (train, test) = site.SplitLastDays(result.GetValue(testDays));
-            using var trainer = new TwinTrainer(train, test, new TwinOptions());
+            using var trainer = new TwinTrainer(train, test, new TwinOptions { CohortReweighting = result.GetValue(reweighting) });
 
             var builder = Host.CreateApplicationBuilder(result.UnmatchedTokens.ToArray());
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
