@@ -113,7 +113,8 @@ internal static class DemoCommand
             ["Federation:Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
             ["Federation:Model"] = "twin",
             ["Federation:OutDir"] = s.OutDir,
-            ["Federation:RoundDeadline"] = "00:10:00",
+            // Rounds take 5-30 s here even on a loaded 2-core machine; a site that stops answering costs at most this.
+            ["Federation:RoundDeadline"] = "00:03:00",
             ["Federation:Encryption"] = s.Encryption,
         };
         // Fairness: the generator's cohort vocabulary, published to every site (coordinator/Fairness/FairnessDemo).
