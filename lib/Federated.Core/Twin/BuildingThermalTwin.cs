@@ -71,12 +71,12 @@ public sealed class BuildingThermalTwin : nn.Module
     public PhysicalTensors Physical(Tensor slots)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        using var known = slots.ge(0);
-        using var safe = slots.clamp_min(0);
+        using var known = slots.ge(PinnedScalars.Zero);
+        using var safe = slots.clamp_min(PinnedScalars.Zero);
         var raw = PhysicsRaw.index_select(0, safe);
         var fallback = InitialRaw().expand_as(raw);
         raw = where(known.unsqueeze(1), raw, fallback);
-        var mapped = _lower.to(Device) + (_span.to(Device) * raw.sigmoid());
+        var mapped = _lower.to(Device).Plus(_span.to(Device).mul(raw.sigmoid()));
         var values = where(_logMask.to(Device), mapped.exp(), mapped);
         return new PhysicalTensors(values[.., 0], values[.., 1], values[.., 2], values[.., 3]);
     }
@@ -116,8 +116,8 @@ public sealed class BuildingThermalTwin : nn.Module
     {
         ArgumentNullException.ThrowIfNull(batch);
         var p = Physical(batch.Buildings);
-        var decayRate = 1.0 / (p.Resistance * p.Capacitance);
-        var decay = (-decayRate).exp();
+        var decayRate = p.Resistance.mul(p.Capacitance).reciprocal();
+        var decay = decayRate.neg().exp();
         long horizon = batch.Target.shape[1];
         var temperature = batch.Start;
         var predicted = new List<Tensor>((int)horizon);
@@ -128,9 +128,9 @@ public sealed class BuildingThermalTwin : nn.Module
             var solar = batch.Solar[.., k];
             var hvac = batch.Hvac[.., k];
             var g = Correction.forward(Features(batch, k, temperature, outdoor));
-            var forcing = ((outdoor / p.Resistance) + (p.SolarAperture * solar / 1000.0) + (p.Efficiency * hvac) + g) / p.Capacitance;
-            var equilibrium = forcing / decayRate;
-            temperature = equilibrium + ((temperature - equilibrium) * decay);
+            var forcing = outdoor.div(p.Resistance).Plus(p.SolarAperture.mul(solar).Times(PinnedScalars.PerKilo)).Plus(p.Efficiency.mul(hvac)).Plus(g).div(p.Capacitance);
+            var equilibrium = forcing.div(decayRate);
+            temperature = equilibrium.Plus(temperature.Minus(equilibrium).mul(decay));
             predicted.Add(temperature);
             applied.Add(g);
         }
@@ -149,13 +149,13 @@ public sealed class BuildingThermalTwin : nn.Module
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(corrections);
         var p = Physical(batch.Buildings);
-        var rate = (1.0 / (p.Resistance * p.Capacitance)).unsqueeze(1);
+        var rate = p.Resistance.mul(p.Capacitance).reciprocal().unsqueeze(1);
         var starts = cat([batch.Start.unsqueeze(1), predicted[.., ..^1]], 1);
-        var forcing = ((batch.Outdoor / p.Resistance.unsqueeze(1)) + (p.SolarAperture.unsqueeze(1) * batch.Solar / 1000.0)
-            + (p.Efficiency.unsqueeze(1) * batch.Hvac) + corrections) / p.Capacitance.unsqueeze(1);
-        var equilibrium = forcing / rate;
+        var forcing = batch.Outdoor.div(p.Resistance.unsqueeze(1)).Plus(p.SolarAperture.unsqueeze(1).mul(batch.Solar).Times(PinnedScalars.PerKilo))
+            .Plus(p.Efficiency.unsqueeze(1).mul(batch.Hvac)).Plus(corrections).div(p.Capacitance.unsqueeze(1));
+        var equilibrium = forcing.div(rate);
         var s = rand(starts.shape, generator: generator, device: starts.device).requires_grad_(true);
-        var trajectory = equilibrium + ((starts - equilibrium) * (-(rate * s)).exp());
+        var trajectory = equilibrium.Plus(starts.Minus(equilibrium).mul(rate.mul(s).neg().exp()));
         var expand = new PhysicalTensors(p.Resistance.unsqueeze(1), p.Capacitance.unsqueeze(1), p.SolarAperture.unsqueeze(1), p.Efficiency.unsqueeze(1));
         return RcPhysics.Residual(s, trajectory, batch.Outdoor, batch.Solar, batch.Hvac, expand);
     }
@@ -163,7 +163,7 @@ public sealed class BuildingThermalTwin : nn.Module
     private static Tensor Features(WindowBatch batch, long k, Tensor temperature, Tensor outdoor) => cat(
     [
         batch.Calendar[.., k, ..],
-        ((outdoor - temperature) / 10.0).unsqueeze(1),
+        outdoor.Minus(temperature).Times(PinnedScalars.Tenth).unsqueeze(1),
         batch.Cohorts,
     ], 1);
 

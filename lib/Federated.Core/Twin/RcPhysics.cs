@@ -12,7 +12,7 @@ public static class RcPhysics
     public static Tensor Derivative(Tensor indoor, Tensor outdoor, Tensor solar, Tensor hvac, PhysicalTensors p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return ((outdoor - indoor) / p.Resistance + (p.SolarAperture * solar / 1000.0) + (p.Efficiency * hvac)) / p.Capacitance;
+        return outdoor.Minus(indoor).div(p.Resistance).Plus(p.SolarAperture.mul(solar).Times(PinnedScalars.PerKilo)).Plus(p.Efficiency.mul(hvac)).div(p.Capacitance);
     }
 
     /// <summary>
@@ -25,7 +25,7 @@ public static class RcPhysics
         ArgumentNullException.ThrowIfNull(indoor);
         using var ones = ones_like(indoor);
         var dTdt = autograd.grad([indoor], [time], [ones], retain_graph: true, create_graph: true)[0];
-        return dTdt - Derivative(indoor, outdoor, solar, hvac, p);
+        return dTdt.Minus(Derivative(indoor, outdoor, solar, hvac, p));
     }
 }
 

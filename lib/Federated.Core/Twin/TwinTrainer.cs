@@ -2,6 +2,7 @@ using Federated.Core.Data;
 using Federated.Core.Fairness;
 using Federated.Core.Federation;
 using Federated.Core.Runtime;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -18,6 +19,7 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
 {
     private const double EfficiencyPriorWeight = 1e-3;
     private const int PersonalisationBatch = 64;
+    private const int NativeAttempts = 3;
 
     private readonly WindowIndex _train;
     private readonly SiteDataset _test;
@@ -25,6 +27,8 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
     private readonly optim.Optimizer _physicsOptimizer;
     private readonly Random _personalisationRandom = new(17);
     private readonly double[]? _cohortSampling;
+    // Loss constants as Scalars owned by this trainer (see PinnedScalars for why not temporaries).
+    private readonly Scalar _nameplateEfficiency, _inversePriorStd, _physicsWeight, _priorWeight;
 
     public TwinTrainer(SiteDataset train, SiteDataset test, TwinOptions options, ILogger? logger = null)
     {
@@ -48,6 +52,10 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
             _logger.LogWarning("Cohort values {First} and {Second} share a feature-hashing bucket; the shared model cannot tell them apart", first, second);
         }
         Layout = TwinSharedModel.Layout(options);
+        _nameplateEfficiency = options.NameplateEfficiency;
+        _inversePriorStd = 1.0 / options.EfficiencyPriorStd;
+        _physicsWeight = options.PhysicsWeight;
+        _priorWeight = EfficiencyPriorWeight;
         _cohortSampling = options.CohortReweighting ? CohortSamplingTable(_train) : null;
     }
 
@@ -82,6 +90,12 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
     /// </summary>
     public void AdoptGlobal(ReadOnlySpan<float> globalShared, CancellationToken cancellationToken)
     {
+        var global = globalShared.ToArray();
+        WithNativeRetry(() => AdoptGlobalOnce(global, cancellationToken), "personalisation");
+    }
+
+    private bool AdoptGlobalOnce(float[] globalShared, CancellationToken cancellationToken)
+    {
         TwinSharedModel.Load(Twin.Correction, globalShared);
         var windows = new int[Math.Min(PersonalisationBatch, _train.Count)];
         for (int step = 0; step < Options.PersonalisationSteps; step++)
@@ -99,6 +113,7 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
             Twin.PhysicsRaw.grad = gradient;
             _physicsOptimizer.step();
         }
+        return true;
     }
 
     /// <summary>Runs the plan's local steps from <paramref name="globalShared"/>; reports (step, loss) when asked.</summary>
@@ -109,8 +124,13 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
         {
             throw new ArgumentException($"Training plan needs LocalSteps ≥ 1, BatchSize ≥ 1 and LearningRate > 0; got {plan}.", nameof(plan));
         }
-        TwinSharedModel.Load(Twin.Correction, globalShared);
         var start = globalShared.ToArray();
+        return WithNativeRetry(() => TrainOnce(start, plan, progress, cancellationToken), $"round {plan.Round} training");
+    }
+
+    private LocalUpdate TrainOnce(float[] start, TrainingPlan plan, IProgress<(int Step, double Loss)>? progress, CancellationToken cancellationToken)
+    {
+        TwinSharedModel.Load(Twin.Correction, start);
         using var sharedOptimizer = optim.Adam(Twin.Correction.parameters(), plan.LearningRate);
         // Not HashCode.Combine: it is randomised per process, and a seed must give the same run every time.
         var random = new Random(unchecked((int)((plan.Seed * 1_000_003L) ^ plan.Round)));
@@ -199,17 +219,43 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
         dataLoss = nn.functional.mse_loss(predicted, batch.Target);
         var residual = Twin.PhysicsResidual(batch, predicted, corrections, generator);
         var efficiency = Twin.Physical(batch.Buildings).Efficiency;
-        var prior = ((efficiency - Options.NameplateEfficiency) / Options.EfficiencyPriorStd).square().mean();
-        return dataLoss + (Options.PhysicsWeight * residual.square().mean()) + (EfficiencyPriorWeight * prior);
+        var z = efficiency.sub(_nameplateEfficiency).Times(_inversePriorStd);
+        var prior = z.mul(z).mean(); // not square(): it passes a temporary exponent Scalar
+        return dataLoss.Plus(residual.mul(residual).mean().Times(_physicsWeight)).Plus(prior.Times(_priorWeight));
     }
 
     /// <summary>Forecasts every row of <paramref name="dataset"/> with the current model.</summary>
     public SiteForecast Forecast(SiteDataset dataset, CancellationToken cancellationToken = default) =>
-        TwinForecaster.Forecast(Twin, dataset, cancellationToken);
+        WithNativeRetry(() => TwinForecaster.Forecast(Twin, dataset, cancellationToken), "forecast");
+
+    /// <summary>
+    /// TorchSharp 0.107 hands temporary Scalars (e.g. the implicit alpha of <c>a + b</c>) to libtorch by raw handle;
+    /// a garbage collection at that instant can finalise one mid-call, and libtorch then fails with "Expected false to
+    /// be true" in <c>c10::Scalar::to…</c>. It is rare (seen under load with several trainers in one process) and the
+    /// work is repeatable — it starts again from the same global vector — so it is run again instead of failing the round.
+    /// </summary>
+    private T WithNativeRetry<T>(Func<T> work, string what)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return work();
+            }
+            catch (ExternalException ex) when (attempt < NativeAttempts)
+            {
+                _logger.LogWarning(ex, "{What}: libtorch failed on attempt {Attempt}; running it again", what, attempt);
+            }
+        }
+    }
 
     public void Dispose()
     {
         _physicsOptimizer.Dispose();
+        foreach (var scalar in new[] { _nameplateEfficiency, _inversePriorStd, _physicsWeight, _priorWeight })
+        {
+            scalar.Dispose();
+        }
         Twin.Dispose();
     }
 }
