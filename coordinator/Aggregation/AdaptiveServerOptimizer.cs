@@ -45,15 +45,8 @@ internal abstract class AdaptiveServerOptimizer : IAggregationStrategy
 
     public double Tau { get; }
 
-    public AggregationResult Aggregate(ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates)
-    {
-        ArgumentNullException.ThrowIfNull(updates);
-        if (updates.Count == 0)
-        {
-            return AggregationResult.KeepPrevious("no updates to aggregate");
-        }
-        return Apply(global, WeightedMean.OfDeltas(updates, global.Length));
-    }
+    public AggregationResult Aggregate(ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates) =>
+        WeightedMean.ApplyToMeanDelta(this, global, updates);
 
     public AggregationResult Apply(ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta)
     {

@@ -19,15 +19,8 @@ internal sealed class FedAvgStrategy : IAggregationStrategy
 
     public double ServerLearningRate { get; }
 
-    public AggregationResult Aggregate(ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates)
-    {
-        ArgumentNullException.ThrowIfNull(updates);
-        if (updates.Count == 0)
-        {
-            return AggregationResult.KeepPrevious("no updates to aggregate");
-        }
-        return Apply(global, WeightedMean.OfDeltas(updates, global.Length));
-    }
+    public AggregationResult Aggregate(ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates) =>
+        WeightedMean.ApplyToMeanDelta(this, global, updates);
 
     public AggregationResult Apply(ReadOnlySpan<float> global, ReadOnlySpan<double> mean)
     {

@@ -3,6 +3,19 @@ namespace Federated.Coordinator.Aggregation;
 /// <summary>The weighted arithmetic shared by strategies, accumulated in double precision.</summary>
 internal static class WeightedMean
 {
+    /// <summary>
+    /// The plaintext path of every strategy that steps from the mean delta alone: no updates keeps the previous model,
+    /// otherwise <see cref="IAggregationStrategy.Apply"/> on the sample-weighted mean.
+    /// </summary>
+    public static AggregationResult ApplyToMeanDelta(IAggregationStrategy strategy, ReadOnlySpan<float> global, IReadOnlyList<ClientUpdate> updates)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(updates);
+        return updates.Count == 0
+            ? AggregationResult.KeepPrevious("no updates to aggregate")
+            : strategy.Apply(global, OfDeltas(updates, global.Length));
+    }
+
     /// <summary>Σ wᵢ·deltaᵢ / Σ wᵢ with wᵢ = sample count; throws when the updates are empty or of mixed length.</summary>
     public static double[] OfDeltas(IReadOnlyList<ClientUpdate> updates, int length)
     {

@@ -19,6 +19,7 @@ public sealed class BuildingThermalTwin : nn.Module
     private readonly Tensor _lower;
     private readonly Tensor _span;
     private readonly Tensor _logMask;
+    private readonly Tensor _initialRaw;
     private readonly Dictionary<string, int> _slots;
 
     public BuildingThermalTwin(IReadOnlyList<string> buildingIds, TwinOptions options, Device? device = null) : base(nameof(BuildingThermalTwin))
@@ -37,15 +38,12 @@ public sealed class BuildingThermalTwin : nn.Module
         _span = tensor(lower.Zip(upper, (l, u) => (float)(u - l)).ToArray());
         _logMask = tensor(LogScale);
 
-        double[] initial = Transform(ThermalParameters.InitialGuess.ToArray());
+        float[] initial = Unconstrained(ThermalParameters.InitialGuess);
+        _initialRaw = tensor(initial).unsqueeze(0);
         var raw = new float[BuildingIds.Count * 4];
         for (int b = 0; b < BuildingIds.Count; b++)
         {
-            for (int j = 0; j < 4; j++)
-            {
-                double unit = (initial[j] - lower[j]) / (upper[j] - lower[j]);
-                raw[(b * 4) + j] = (float)Math.Log(unit / (1 - unit));
-            }
+            initial.CopyTo(raw, b * 4);
         }
         PhysicsRaw = new Parameter(tensor(raw, [BuildingIds.Count, 4]));
         RegisterComponents();
@@ -74,7 +72,7 @@ public sealed class BuildingThermalTwin : nn.Module
         using var known = slots.ge(PinnedScalars.Zero);
         using var safe = slots.clamp_min(PinnedScalars.Zero);
         var raw = PhysicsRaw.index_select(0, safe);
-        var fallback = InitialRaw().expand_as(raw);
+        var fallback = _initialRaw.to(Device).expand_as(raw);
         raw = where(known.unsqueeze(1), raw, fallback);
         var mapped = _lower.to(Device).Plus(_span.to(Device).mul(raw.sigmoid()));
         var values = where(_logMask.to(Device), mapped.exp(), mapped);
@@ -98,13 +96,11 @@ public sealed class BuildingThermalTwin : nn.Module
         ArgumentNullException.ThrowIfNull(parameters);
         int slot = SlotOf(buildingId);
         if (slot < 0) throw new KeyNotFoundException($"Building '{buildingId}' is not part of this twin.");
-        double[] lower = Transform(ThermalParameters.Lower.ToArray()), upper = Transform(ThermalParameters.Upper.ToArray());
-        double[] value = Transform(parameters.ToArray());
+        float[] raw = Unconstrained(parameters);
         using var noGrad = no_grad();
         for (int j = 0; j < 4; j++)
         {
-            double unit = Math.Clamp((value[j] - lower[j]) / (upper[j] - lower[j]), 1e-6, 1 - 1e-6);
-            PhysicsRaw[slot, j] = (float)Math.Log(unit / (1 - unit));
+            PhysicsRaw[slot, j] = raw[j];
         }
     }
 
@@ -115,7 +111,14 @@ public sealed class BuildingThermalTwin : nn.Module
     public Tensor Rollout(WindowBatch batch, out Tensor corrections)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var p = Physical(batch.Buildings);
+        return Rollout(batch, Physical(batch.Buildings), out corrections);
+    }
+
+    /// <summary><see cref="Rollout(WindowBatch, out Tensor)"/> with the batch's physical parameters already looked up.</summary>
+    public Tensor Rollout(WindowBatch batch, PhysicalTensors p, out Tensor corrections)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(p);
         var decayRate = p.Resistance.mul(p.Capacitance).reciprocal();
         var decay = decayRate.neg().exp();
         long horizon = batch.Target.shape[1];
@@ -143,12 +146,12 @@ public sealed class BuildingThermalTwin : nn.Module
     /// is differentiated by autograd and compared with the pure RC equation. It is what the neural term adds to
     /// the physics, so penalising it keeps the physical parameters in charge of what they can explain.
     /// </summary>
-    public Tensor PhysicsResidual(WindowBatch batch, Tensor predicted, Tensor corrections, Generator? generator = null)
+    public static Tensor PhysicsResidual(WindowBatch batch, PhysicalTensors p, Tensor predicted, Tensor corrections, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(corrections);
-        var p = Physical(batch.Buildings);
         var rate = p.Resistance.mul(p.Capacitance).reciprocal().unsqueeze(1);
         var starts = cat([batch.Start.unsqueeze(1), predicted[.., ..^1]], 1);
         var forcing = batch.Outdoor.div(p.Resistance.unsqueeze(1)).Plus(p.SolarAperture.unsqueeze(1).mul(batch.Solar).Times(PinnedScalars.PerKilo))
@@ -167,12 +170,18 @@ public sealed class BuildingThermalTwin : nn.Module
         batch.Cohorts,
     ], 1);
 
-    private Tensor InitialRaw()
+    /// <summary>The inverse of the bounded mapping in <see cref="Physical"/> (values clamped just inside the bounds).</summary>
+    private static float[] Unconstrained(ThermalParameters parameters)
     {
         double[] lower = Transform(ThermalParameters.Lower.ToArray()), upper = Transform(ThermalParameters.Upper.ToArray());
-        double[] initial = Transform(ThermalParameters.InitialGuess.ToArray());
-        var raw = initial.Select((v, j) => { double u = (v - lower[j]) / (upper[j] - lower[j]); return (float)Math.Log(u / (1 - u)); }).ToArray();
-        return tensor(raw, device: Device).unsqueeze(0);
+        double[] value = Transform(parameters.ToArray());
+        var raw = new float[value.Length];
+        for (int j = 0; j < value.Length; j++)
+        {
+            double unit = Math.Clamp((value[j] - lower[j]) / (upper[j] - lower[j]), 1e-6, 1 - 1e-6);
+            raw[j] = (float)Math.Log(unit / (1 - unit));
+        }
+        return raw;
     }
 
     private static double[] Transform(double[] physical) => physical.Select((v, j) => LogScale[j] ? Math.Log(v) : v).ToArray();
@@ -186,6 +195,7 @@ public sealed class BuildingThermalTwin : nn.Module
             _lower.Dispose();
             _span.Dispose();
             _logMask.Dispose();
+            _initialRaw.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -215,10 +215,11 @@ public sealed class TwinTrainer : ILocalTrainer, IForecastEvaluator, IDisposable
     /// <summary>Data fit of the rollout + weighted physics residual + the weak efficiency prior.</summary>
     internal Tensor Loss(WindowBatch batch, Generator? generator, out Tensor dataLoss)
     {
-        var predicted = Twin.Rollout(batch, out var corrections);
+        var physical = Twin.Physical(batch.Buildings); // once per step: rollout, residual and prior share it
+        var predicted = Twin.Rollout(batch, physical, out var corrections);
         dataLoss = nn.functional.mse_loss(predicted, batch.Target);
-        var residual = Twin.PhysicsResidual(batch, predicted, corrections, generator);
-        var efficiency = Twin.Physical(batch.Buildings).Efficiency;
+        var residual = BuildingThermalTwin.PhysicsResidual(batch, physical, predicted, corrections, generator);
+        var efficiency = physical.Efficiency;
         var z = efficiency.sub(_nameplateEfficiency).Times(_inversePriorStd);
         var prior = z.mul(z).mean(); // not square(): it passes a temporary exponent Scalar
         return dataLoss.Plus(residual.mul(residual).mean().Times(_physicsWeight)).Plus(prior.Times(_priorWeight));
